@@ -1,0 +1,210 @@
+"""The service catalog: every e-service's identity card (شناسنامه خدمت) as staff-editable data.
+
+Two TOML files live beside this module:
+
+* ``services.toml`` – categories and one ``[[service]]`` table per service: the identity card
+  the SLA publishes (title, شناسه خدمت, duration, visits, channels, hours, documents, cost,
+  legal basis, electronic steps) and what the bot's dialog must collect (``flow``, ``fields``).
+* ``lexicon.toml`` – per service code, the words citizens actually use (keywords, synonyms,
+  everyday phrases). The intent matcher in :mod:`nlp` is built from these plus the card's
+  title and description, so staff extend recognition without touching code.
+
+The files are read here, validated, and turned into frozen dataclasses; ``skedbot seed``
+copies them into the database (idempotently) where the bot and back-office tools read them.
+Fields whose value is a reasonable guess rather than a published fact are listed in
+``estimated`` so staff know what to check.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "CATALOG_DIR",
+    "Catalog",
+    "CatalogError",
+    "Category",
+    "DocumentSpec",
+    "Flow",
+    "ServiceCard",
+    "ServiceLexicon",
+    "load_catalog",
+]
+
+CATALOG_DIR = Path(__file__).resolve().parent
+
+Flow = Literal["apply", "info", "urgent"]
+"""How the bot serves a service: a filing dialog, information only, or an urgent short report."""
+
+FLOWS: frozenset[str] = frozenset({"apply", "info", "urgent"})
+
+FIELDS: frozenset[str] = frozenset(
+    {
+        "bill_id",  # شناسه قبض of the existing subscription (check digit validated)
+        "address",  # free-text postal address
+        "location",  # shared map location
+        "postal_code",  # کد پستی (10 digits, warning only)
+        "amperage",  # requested amperage and phase (capacity-change, new-connection)
+        "tariff",  # requested tariff group (tariff-change)
+        "description",  # short free-text description
+        "usage",  # usage type for new/temporary connections (residential, commercial, …)
+        "duration",  # how long a temporary connection / disconnect is needed
+    }
+)
+"""Service-specific fields the application dialog knows how to ask for."""
+
+
+class CatalogError(ValueError):
+    """The catalog files are malformed; the message names the service and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSpec:
+    """One document of a service's card: what to photograph and whether it may be skipped."""
+
+    key: str
+    title: str
+    hint: str
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A group of services for browsing from the menu."""
+
+    key: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCard:
+    """A service's identity card exactly as the catalog states it."""
+
+    code: str
+    category: str
+    title: str
+    service_id: str
+    description: str
+    audience: str
+    service_type: str
+    duration_days: int  # working days; 0 means instant (آنی)
+    visits: int  # in-person visits needed
+    channels: tuple[str, ...]
+    hours: str
+    cost: str
+    legal_basis: str
+    electronic_steps: tuple[str, ...]
+    flow: Flow
+    fields: tuple[str, ...] = ()
+    documents: tuple[DocumentSpec, ...] = ()
+    notes: str = ""
+    estimated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLexicon:
+    """Words and phrases citizens use for one intent (a service, ``track`` or ``none``)."""
+
+    code: str
+    keywords: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The whole catalog: categories, cards in file order, and the lexicon by intent code."""
+
+    categories: tuple[Category, ...]
+    services: tuple[ServiceCard, ...]
+    lexicon: dict[str, ServiceLexicon] = field(default_factory=dict)
+
+    def service(self, code: str) -> ServiceCard:
+        for card in self.services:
+            if card.code == code:
+                return card
+        raise KeyError(code)
+
+
+def _tuple(raw: dict, key: str) -> tuple[str, ...]:
+    value = raw.get(key, ())
+    if isinstance(value, str):
+        value = [value]
+    return tuple(str(v) for v in value)
+
+
+def _card(raw: dict, categories: set[str]) -> ServiceCard:
+    code = raw.get("code", "?")
+    try:
+        documents = tuple(
+            DocumentSpec(
+                key=d["key"],
+                title=d["title"],
+                hint=d["hint"],
+                required=bool(d.get("required", True)),
+            )
+            for d in raw.get("documents", ())
+        )
+        card = ServiceCard(
+            code=raw["code"],
+            category=raw["category"],
+            title=raw["title"],
+            service_id=str(raw.get("service_id", "")),
+            description=raw["description"],
+            audience=raw["audience"],
+            service_type=raw.get("service_type", "G2C"),
+            duration_days=int(raw["duration_days"]),
+            visits=int(raw["visits"]),
+            channels=_tuple(raw, "channels"),
+            hours=raw["hours"],
+            cost=raw["cost"],
+            legal_basis=raw["legal_basis"],
+            electronic_steps=_tuple(raw, "electronic_steps"),
+            flow=raw["flow"],
+            fields=_tuple(raw, "fields"),
+            documents=documents,
+            notes=raw.get("notes", ""),
+            estimated=_tuple(raw, "estimated"),
+        )
+    except KeyError as exc:
+        raise CatalogError(f"service {code!r}: missing field {exc.args[0]!r}") from None
+    if card.flow not in FLOWS:
+        raise CatalogError(f"service {code!r}: flow must be one of {sorted(FLOWS)}")
+    if card.category not in categories:
+        raise CatalogError(f"service {code!r}: unknown category {card.category!r}")
+    unknown = set(card.fields) - FIELDS
+    if unknown:
+        raise CatalogError(f"service {code!r}: unknown fields {sorted(unknown)}")
+    if len({d.key for d in documents}) != len(documents):
+        raise CatalogError(f"service {code!r}: duplicate document keys")
+    return card
+
+
+def load_catalog(directory: Path | str | None = None) -> Catalog:
+    """Read and validate ``services.toml`` and ``lexicon.toml`` from ``directory``."""
+    base = Path(directory) if directory else CATALOG_DIR
+    with (base / "services.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    categories = tuple(Category(key=c["key"], title=c["title"]) for c in raw.get("category", ()))
+    category_keys = {c.key for c in categories}
+    services = tuple(_card(s, category_keys) for s in raw.get("service", ()))
+    codes = [s.code for s in services]
+    if len(set(codes)) != len(codes):
+        raise CatalogError("duplicate service codes in services.toml")
+
+    lexicon: dict[str, ServiceLexicon] = {}
+    lexicon_path = base / "lexicon.toml"
+    if lexicon_path.exists():
+        with lexicon_path.open("rb") as fh:
+            raw_lexicon = tomllib.load(fh)
+        for code, entry in raw_lexicon.items():
+            lexicon[code] = ServiceLexicon(
+                code=code,
+                keywords=_tuple(entry, "keywords"),
+                phrases=_tuple(entry, "phrases"),
+                negative=_tuple(entry, "negative"),
+            )
+    return Catalog(categories=categories, services=services, lexicon=lexicon)
