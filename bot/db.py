@@ -1,0 +1,83 @@
+"""Database wiring: the Tortoise config from the settings' URL, start-up checks, migrations.
+
+SQLite is the default (a file under ``data/``); PostgreSQL is production. Both are migrated
+by Tortoise's native migrations in ``migrations/`` so that a fresh database of either kind
+reaches the same schema as the models.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from models import MODEL_MODULES
+
+__all__ = ["DatabaseUnavailable", "close_db", "init_db", "migrate", "tortoise_config"]
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened; the message says which and why."""
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_folder(database_url: str) -> None:
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def describe(database_url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    if "@" not in database_url:
+        return database_url
+    scheme, rest = database_url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+async def init_db(database_url: str) -> None:
+    """Open the connections and prove the database answers; DatabaseUnavailable if not."""
+    _ensure_sqlite_folder(database_url)
+    try:
+        await Tortoise.init(config=tortoise_config(database_url))
+        conn = Tortoise.get_connection("default")
+        await conn.execute_query("SELECT 1")
+    except Exception as exc:  # every driver raises its own types
+        await Tortoise.close_connections()
+        raise DatabaseUnavailable(f"{describe(database_url)}: {exc}") from exc
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration (creates the schema on a fresh database)."""
+    _ensure_sqlite_folder(database_url)
+    try:
+        await tortoise_migrate(config=tortoise_config(database_url))
+    except OSError as exc:
+        raise DatabaseUnavailable(f"{describe(database_url)}: {exc}") from exc
+    finally:
+        await Tortoise.close_connections()

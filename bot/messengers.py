@@ -1,0 +1,60 @@
+"""Telegram and Bale: the one place where their differences are written down.
+
+Bale speaks the Telegram Bot API (python-telegram-bot reaches it through ``base_url``), but
+with known differences (``../shared/catalog/service-facts.md``): no setMyCommands, no
+``secret_token`` on setWebhook (the secret goes in the webhook path instead), and rate
+limiting reported as HTTP 400 "bot limit exceed" without ``retry_after``. Everything else in
+the bot is messenger-agnostic and asks this module when it must differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BALE", "MESSENGERS", "TELEGRAM", "Messenger", "messenger"]
+
+
+@dataclass(frozen=True, slots=True)
+class Messenger:
+    """What the bot must know about one messenger's flavour of the Bot API."""
+
+    name: str
+    title_fa: str
+    supports_bot_commands: bool
+    supports_webhook_secret_header: bool
+    rate_limit_markers: tuple[str, ...]
+    max_download_mb: int
+
+    def is_rate_limit_error(self, message: str) -> bool:
+        """True when an API error text means "slow down" on this messenger."""
+        lowered = message.lower()
+        return any(marker in lowered for marker in self.rate_limit_markers)
+
+
+TELEGRAM = Messenger(
+    name="telegram",
+    title_fa="تلگرام",
+    supports_bot_commands=True,
+    supports_webhook_secret_header=True,
+    rate_limit_markers=("too many requests", "retry after"),
+    max_download_mb=20,
+)
+
+BALE = Messenger(
+    name="bale",
+    title_fa="بله",
+    supports_bot_commands=False,
+    supports_webhook_secret_header=False,
+    rate_limit_markers=("bot limit exceed", "too many requests"),
+    max_download_mb=20,
+)
+
+MESSENGERS: dict[str, Messenger] = {m.name: m for m in (BALE, TELEGRAM)}
+
+
+def messenger(name: str) -> Messenger:
+    """The profile for ``name`` (``telegram`` or ``bale``); ValueError for anything else."""
+    try:
+        return MESSENGERS[name]
+    except KeyError:
+        raise ValueError(f"unknown messenger {name!r}; expected one of {sorted(MESSENGERS)}") from None

@@ -1,0 +1,123 @@
+"""Every setting the bot reads, from the environment (prefix ``SKEDBOT_``) or a ``.env`` file.
+
+The README's settings table is written from this class: a setting added here is documented
+there in the same change. Secrets (tokens, webhook secret) are ``SecretStr`` so they never
+appear in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite://data/skedbot.sqlite3"
+
+IdList = Annotated[frozenset[int], NoDecode]
+DateList = Annotated[frozenset[date], NoDecode]
+
+
+def _split(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, int):
+        return [str(value)]
+    return [str(v) for v in value or ()]  # type: ignore[union-attr]
+
+
+class Settings(BaseSettings):
+    """The bot's configuration. Field names are the env names without ``SKEDBOT_``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SKEDBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="Tortoise database URL: sqlite://PATH or postgres://user:pass@host:port/db",
+    )
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token")
+    bale_token: SecretStr | None = Field(None, description="Bale bot token")
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot", description="Telegram Bot API base URL"
+    )
+    telegram_base_file_url: str = Field(
+        "https://api.telegram.org/file/bot", description="Telegram file download base URL"
+    )
+    bale_base_url: str = Field("https://tapi.bale.ai/bot", description="Bale Bot API base URL")
+    bale_base_file_url: str = Field(
+        "https://tapi.bale.ai/file/bot", description="Bale file download base URL"
+    )
+    telegram_operator_chat_id: int | None = Field(
+        None, description="Telegram group where staff receive requests"
+    )
+    bale_operator_chat_id: int | None = Field(
+        None, description="Bale group where staff receive requests"
+    )
+    telegram_admin_ids: IdList = Field(frozenset(), description="Telegram user ids of admins")
+    bale_admin_ids: IdList = Field(frozenset(), description="Bale user ids of admins")
+    storage_dir: Path = Field(Path("data/documents"), description="Folder for document files")
+    webhook_host: str = Field("127.0.0.1", description="Address the webhook server binds")
+    webhook_port: int = Field(8080, description="Port the webhook server binds")
+    webhook_public_url: str | None = Field(
+        None, description="Public https URL of the webhook server, as messengers reach it"
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret in the webhook path (and Telegram's secret header)"
+    )
+    max_text_length: int = Field(2000, description="Longest text message the bot reads")
+    max_image_mb: float = Field(10, description="Largest document photo, MB")
+    max_pdf_mb: float = Field(20, description="Largest PDF document, MB")
+    dialog_timeout_minutes: int = Field(
+        120, description="Idle minutes after which an unfinished dialog expires"
+    )
+    dialog_reminder_minutes: int = Field(
+        60, description="Idle minutes after which an unfinished dialog gets one reminder"
+    )
+    extra_closed_weekdays: IdList = Field(
+        frozenset(),
+        description="Extra closed weekdays for the SLA clock (0=Monday … 3=Thursday)",
+    )
+    extra_closed_dates: DateList = Field(
+        frozenset(), description="Extra closed dates (YYYY-MM-DD, Gregorian) for the SLA clock"
+    )
+    flood_limit: int = Field(20, description="Messages per user per minute before throttling")
+    log_level: str = Field("INFO", description="Logging level")
+
+    @field_validator("telegram_admin_ids", "bale_admin_ids", "extra_closed_weekdays", mode="before")
+    @classmethod
+    def _int_list(cls, value: object) -> frozenset[int]:
+        return frozenset(int(part) for part in _split(value))
+
+    @field_validator("extra_closed_dates", mode="before")
+    @classmethod
+    def _date_list(cls, value: object) -> frozenset[date]:
+        return frozenset(date.fromisoformat(part) for part in _split(value))
+
+    @field_validator("telegram_token", "bale_token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def token(self, messenger: str) -> str | None:
+        secret: SecretStr | None = getattr(self, f"{messenger}_token")
+        return secret.get_secret_value() if secret else None
+
+    def operator_chat_id(self, messenger: str) -> int | None:
+        return getattr(self, f"{messenger}_operator_chat_id")
+
+    def admin_ids(self, messenger: str) -> frozenset[int]:
+        return getattr(self, f"{messenger}_admin_ids")
+
+    def base_urls(self, messenger: str) -> tuple[str, str]:
+        return getattr(self, f"{messenger}_base_url"), getattr(self, f"{messenger}_base_file_url")

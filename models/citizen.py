@@ -1,0 +1,39 @@
+"""Citizens: one row per (messenger, user id), with what they chose to tell us."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.request import ServiceRequest
+
+__all__ = ["Citizen"]
+
+
+class Citizen(Model):
+    """A person writing to the bot. The same human on Telegram and Bale is two citizens:
+    messengers give no shared identity, and we must not guess one."""
+
+    id = fields.IntField(primary_key=True)
+    messenger = fields.CharField(max_length=16, description="telegram or bale")
+    user_id = fields.BigIntField(description="the messenger's user id")
+    chat_id = fields.BigIntField(description="private chat to write to")
+    first_name = fields.CharField(max_length=128, default="")
+    mobile = fields.CharField(max_length=11, null=True, description="09xxxxxxxxx, shared contact")
+    national_code = fields.CharField(max_length=10, null=True, description="کد ملی, validated")
+    bill_id = fields.CharField(max_length=13, null=True, description="last شناسه قبض used")
+    blocked_bot = fields.BooleanField(default=False, description="the bot can no longer write")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    requests: fields.ReverseRelation[ServiceRequest]
+
+    class Meta:
+        table = "citizen"
+        unique_together = (("messenger", "user_id"),)
+
+    def __str__(self) -> str:
+        return f"{self.messenger}:{self.user_id}"

@@ -1,0 +1,173 @@
+"""Requests, their documents, and the status events that tell the citizen what happened.
+
+The lifecycle is one table of allowed transitions (:data:`TRANSITIONS`): the bot, the
+operator group's buttons and back-office tools all move a request through
+:meth:`ServiceRequest.move_to`, which writes the new status and a :class:`StatusEvent` in
+one transaction. ``status_event`` is an outbox: a row with ``delivered_at`` empty is a
+message owed to the citizen, whoever wrote it — another program may insert rows directly
+and the bot's dispatcher will deliver them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields, timezone
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+if TYPE_CHECKING:
+    from models.citizen import Citizen
+    from models.service import Service
+
+__all__ = [
+    "TRANSITIONS",
+    "IllegalTransition",
+    "RequestDocument",
+    "RequestStatus",
+    "ServiceRequest",
+    "StatusEvent",
+]
+
+
+class RequestStatus(StrEnum):
+    """Where a request stands. Values are stored as-is and read by back-office tools."""
+
+    SUBMITTED = "submitted"  # filed by the citizen, waiting for staff
+    IN_REVIEW = "in_review"  # an expert is checking documents
+    NEEDS_DOCUMENTS = "needs_documents"  # staff asked the citizen for more documents
+    IN_PROGRESS = "in_progress"  # accepted; work (visit, installation, …) under way
+    DONE = "done"  # service delivered
+    REJECTED = "rejected"  # refused, with a reason
+    CLOSED = "closed"  # خاتمه: the citizen did not send the documents asked for
+    CANCELLED = "cancelled"  # withdrawn by the citizen
+
+
+OPEN_STATUSES = frozenset(
+    {
+        RequestStatus.SUBMITTED,
+        RequestStatus.IN_REVIEW,
+        RequestStatus.NEEDS_DOCUMENTS,
+        RequestStatus.IN_PROGRESS,
+    }
+)
+
+TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
+    RequestStatus.SUBMITTED: frozenset(
+        {RequestStatus.IN_REVIEW, RequestStatus.NEEDS_DOCUMENTS, RequestStatus.IN_PROGRESS,
+         RequestStatus.REJECTED, RequestStatus.CANCELLED, RequestStatus.DONE}
+    ),
+    RequestStatus.IN_REVIEW: frozenset(
+        {RequestStatus.NEEDS_DOCUMENTS, RequestStatus.IN_PROGRESS, RequestStatus.REJECTED,
+         RequestStatus.DONE, RequestStatus.CANCELLED}
+    ),
+    RequestStatus.NEEDS_DOCUMENTS: frozenset(
+        {RequestStatus.IN_REVIEW, RequestStatus.CLOSED, RequestStatus.CANCELLED,
+         RequestStatus.REJECTED}
+    ),
+    RequestStatus.IN_PROGRESS: frozenset(
+        {RequestStatus.DONE, RequestStatus.REJECTED, RequestStatus.CANCELLED}
+    ),
+    RequestStatus.DONE: frozenset(),
+    RequestStatus.REJECTED: frozenset(),
+    RequestStatus.CLOSED: frozenset(),
+    RequestStatus.CANCELLED: frozenset(),
+}
+"""Allowed moves. Final states have none: a closed request is re-filed, never re-opened."""
+
+
+class IllegalTransition(ValueError):
+    """The request cannot move from its current status to the one asked."""
+
+
+class ServiceRequest(Model):
+    """A filed request. Only complete requests exist: the dialog keeps drafts elsewhere."""
+
+    id = fields.IntField(primary_key=True)
+    tracking_code = fields.CharField(max_length=16, unique=True, description="کد رهگیری")
+    citizen: fields.ForeignKeyRelation[Citizen] = fields.ForeignKeyField(
+        "models.Citizen", related_name="requests", on_delete=fields.RESTRICT
+    )
+    service: fields.ForeignKeyRelation[Service] = fields.ForeignKeyField(
+        "models.Service", related_name="requests", on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(RequestStatus, max_length=24, default=RequestStatus.SUBMITTED)
+    answers: dict[str, Any] = fields.JSONField(default=dict, description="dialog answers")
+    national_code = fields.CharField(max_length=10, null=True)
+    mobile = fields.CharField(max_length=11, null=True)
+    bill_id = fields.CharField(max_length=13, null=True)
+    deadline = fields.DatetimeField(null=True, description="SLA deadline from working days")
+    submitted_at = fields.DatetimeField(auto_now_add=True)
+    closed_at = fields.DatetimeField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    documents: fields.ReverseRelation[RequestDocument]
+    events: fields.ReverseRelation[StatusEvent]
+
+    class Meta:
+        table = "service_request"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    async def move_to(
+        self, status: RequestStatus, *, actor: str, note: str = ""
+    ) -> StatusEvent:
+        """Change status and queue the citizen's notice, atomically; refuses illegal moves."""
+        async with in_transaction():
+            fresh = await ServiceRequest.select_for_update().get(id=self.id)
+            if status not in TRANSITIONS[RequestStatus(fresh.status)]:
+                raise IllegalTransition(f"{fresh.status} -> {status}")
+            fresh.status = status
+            if status not in OPEN_STATUSES:
+                fresh.closed_at = timezone.now()
+            await fresh.save(update_fields=["status", "closed_at", "updated_at"])
+            event = await StatusEvent.create(
+                request_id=self.id, status=status, actor=actor, note=note
+            )
+        self.status, self.closed_at = fresh.status, fresh.closed_at
+        return event
+
+
+class RequestDocument(Model):
+    """A file the citizen sent for one of the service's documents."""
+
+    id = fields.IntField(primary_key=True)
+    request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(
+        "models.ServiceRequest", related_name="documents", on_delete=fields.CASCADE
+    )
+    document_key = fields.CharField(max_length=48, description="service_document.key")
+    sha256 = fields.CharField(max_length=64)
+    path = fields.CharField(max_length=255, description="relative to the storage folder")
+    mime = fields.CharField(max_length=64)
+    size = fields.IntField()
+    messenger_file_id = fields.CharField(max_length=255, description="to re-send without upload")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "request_document"
+
+
+class StatusEvent(Model):
+    """Outbox of what happened to a request; undelivered rows are owed to the citizen."""
+
+    id = fields.BigIntField(primary_key=True)
+    request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(
+        "models.ServiceRequest", related_name="events", on_delete=fields.CASCADE
+    )
+    status = fields.CharField(max_length=24, description="a RequestStatus value or an SLA event")
+    actor = fields.CharField(max_length=64, default="system", description="bot, operator:ID, …")
+    note = fields.TextField(default="", description="shown to the citizen")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    delivered_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+
+    class Meta:
+        table = "status_event"
+
+    async def mark_delivered(self, when: datetime | None = None) -> None:
+        self.delivered_at = when or timezone.now()
+        await self.save(update_fields=["delivered_at"])
