@@ -40,6 +40,19 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM`` for Tortoise's CLI (``python -m tortoise -c bot.db.TORTOISE_ORM``).
+
+    Built on access, from the same settings the bot reads (env or ``.env``), so that
+    importing this module neither reads the environment nor fails on a bad setting.
+    """
+    if name == "TORTOISE_ORM":
+        from bot.settings import Settings
+
+        return tortoise_config(Settings().database_url)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _ensure_sqlite_folder(database_url: str) -> None:
     if database_url.startswith("sqlite://") and ":memory:" not in database_url:
         path = Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
@@ -58,8 +71,8 @@ def describe(database_url: str) -> str:
 
 async def init_db(database_url: str) -> None:
     """Open the connections and prove the database answers; DatabaseUnavailable if not."""
-    _ensure_sqlite_folder(database_url)
     try:
+        _ensure_sqlite_folder(database_url)
         await Tortoise.init(config=tortoise_config(database_url))
         conn = Tortoise.get_connection("default")
         await conn.execute_query("SELECT 1")
@@ -74,8 +87,8 @@ async def close_db() -> None:
 
 async def migrate(database_url: str) -> None:
     """Apply every pending migration (creates the schema on a fresh database)."""
-    _ensure_sqlite_folder(database_url)
     try:
+        _ensure_sqlite_folder(database_url)
         await tortoise_migrate(config=tortoise_config(database_url))
     except OSError as exc:
         raise DatabaseUnavailable(f"{describe(database_url)}: {exc}") from exc

@@ -57,4 +57,6 @@ def messenger(name: str) -> Messenger:
     try:
         return MESSENGERS[name]
     except KeyError:
-        raise ValueError(f"unknown messenger {name!r}; expected one of {sorted(MESSENGERS)}") from None
+        raise ValueError(
+            f"unknown messenger {name!r}; expected one of {sorted(MESSENGERS)}"
+        ) from None

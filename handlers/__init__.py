@@ -1,0 +1,24 @@
+"""Thin adapters from messenger updates to the rules in :mod:`models` and :mod:`nlp`.
+
+Each feature module has a ``register(app)``; :data:`FEATURES` sets their order, which is
+the order python-telegram-bot tries them in:
+
+1. guards first (flood control, error handler),
+2. commands and feature buttons (specific patterns),
+3. the router, which takes every remaining private message (dialogs, menu, free text),
+4. the catch-all for buttons nobody claimed (old or forged callback data).
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+__all__ = ["register_all"]
+
+
+def register_all(app: Application) -> None:  # type: ignore[type-arg]
+    from handlers import browse, guards, router, search, staff, start, track
+
+    guards.register_first(app)
+    for feature in (start, browse, search, track, staff, router, guards):
+        feature.register(app)

@@ -57,7 +57,10 @@ class DialogState(Model):
         """Save the next step (and answers) if nobody else moved this dialog since we read it."""
         new_data = self.data if data is None else data
         updated = await DialogState.filter(id=self.id, version=self.version).update(
-            step=step, data=new_data, version=self.version + 1, reminded=False,
+            step=step,
+            data=new_data,
+            version=self.version + 1,
+            reminded=False,
             updated_at=timezone.now(),
         )
         if not updated:

@@ -56,16 +56,31 @@ OPEN_STATUSES = frozenset(
 
 TRANSITIONS: dict[RequestStatus, frozenset[RequestStatus]] = {
     RequestStatus.SUBMITTED: frozenset(
-        {RequestStatus.IN_REVIEW, RequestStatus.NEEDS_DOCUMENTS, RequestStatus.IN_PROGRESS,
-         RequestStatus.REJECTED, RequestStatus.CANCELLED, RequestStatus.DONE}
+        {
+            RequestStatus.IN_REVIEW,
+            RequestStatus.NEEDS_DOCUMENTS,
+            RequestStatus.IN_PROGRESS,
+            RequestStatus.REJECTED,
+            RequestStatus.CANCELLED,
+            RequestStatus.DONE,
+        }
     ),
     RequestStatus.IN_REVIEW: frozenset(
-        {RequestStatus.NEEDS_DOCUMENTS, RequestStatus.IN_PROGRESS, RequestStatus.REJECTED,
-         RequestStatus.DONE, RequestStatus.CANCELLED}
+        {
+            RequestStatus.NEEDS_DOCUMENTS,
+            RequestStatus.IN_PROGRESS,
+            RequestStatus.REJECTED,
+            RequestStatus.DONE,
+            RequestStatus.CANCELLED,
+        }
     ),
     RequestStatus.NEEDS_DOCUMENTS: frozenset(
-        {RequestStatus.IN_REVIEW, RequestStatus.CLOSED, RequestStatus.CANCELLED,
-         RequestStatus.REJECTED}
+        {
+            RequestStatus.IN_REVIEW,
+            RequestStatus.CLOSED,
+            RequestStatus.CANCELLED,
+            RequestStatus.REJECTED,
+        }
     ),
     RequestStatus.IN_PROGRESS: frozenset(
         {RequestStatus.DONE, RequestStatus.REJECTED, RequestStatus.CANCELLED}
@@ -113,9 +128,7 @@ class ServiceRequest(Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    async def move_to(
-        self, status: RequestStatus, *, actor: str, note: str = ""
-    ) -> StatusEvent:
+    async def move_to(self, status: RequestStatus, *, actor: str, note: str = "") -> StatusEvent:
         """Change status and queue the citizen's notice, atomically; refuses illegal moves."""
         async with in_transaction():
             fresh = await ServiceRequest.select_for_update().get(id=self.id)
@@ -152,7 +165,7 @@ class RequestDocument(Model):
 
 
 class StatusEvent(Model):
-    """Outbox of what happened to a request; undelivered rows are owed to the citizen."""
+    """Outbox of what happened to a request: undelivered rows are owed to the citizen."""
 
     id = fields.BigIntField(primary_key=True)
     request: fields.ForeignKeyRelation[ServiceRequest] = fields.ForeignKeyField(

@@ -64,7 +64,5 @@ async def seed_catalog(catalog: Catalog) -> SeedReport:
                     },
                 )
         codes = [card.code for card in catalog.services]
-        deactivated = await Service.filter(active=True).exclude(code__in=codes).update(
-            active=False
-        )
+        deactivated = await Service.filter(active=True).exclude(code__in=codes).update(active=False)
     return SeedReport(created=created, updated=updated, deactivated=deactivated)

@@ -44,7 +44,7 @@ class Service(Model):
     )
     title = fields.CharField(max_length=200)
     flow = fields.CharField(max_length=16, description="apply, info or urgent")
-    duration_days = fields.IntField(description="working days; 0 = instant")
+    duration_days = fields.IntField(description="working days, 0 = instant")
     position = fields.IntField(default=0)
     active = fields.BooleanField(default=True)
     card: dict[str, Any] = fields.JSONField(description="the full identity card")

@@ -1,0 +1,143 @@
+"""Compare our intent matcher with two peers on one labelled file, in one run.
+
+Peers (need the ``bench`` extra: rapidfuzz, scikit-learn):
+
+* rapidfuzz ``token_set_ratio`` of the message against every intent's title, with a
+  ``none`` threshold — what a quick fuzzy menu search would do;
+* character n-gram TF-IDF + LinearSVC trained on the same file, scored with 5-fold
+  ``cross_val_predict`` so no message is judged by a model that saw it.
+
+Usage: ``python bench/nlp.py [FILE.tsv]`` (default: shared dev-queries.tsv).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nlp.eval import DEFAULT_PATH, load_queries, score_predictions  # noqa: E402
+
+FUZZ_NONE_THRESHOLD = 45.0
+"""token_set_ratio below this -> none (a plain guess, not tuned)."""
+
+
+def _row(
+    name: str, expected: list[str], predicted: list[list[str]], lat: list[float], build_s: float
+) -> str:
+    top1, top3, _, _, f1 = score_predictions(expected, predicted)
+    lat = sorted(lat)
+    p99 = lat[min(len(lat) - 1, round(0.99 * (len(lat) - 1)))] if lat else 0.0
+    p50 = statistics.median(lat) if lat else 0.0
+    return (
+        f"{name:<28} {top1:>6.3f} {top3:>6.3f} {f1:>8.3f} {p50:>8.2f} {p99:>8.2f} "
+        f"{build_s * 1000:>10.1f}"
+    )
+
+
+Predictions = tuple[list[list[str]], list[float], float]
+"""Top-3 codes per message, latencies in ms, build seconds."""
+
+
+def _timed(
+    fn: Callable[[str], list[str]], texts: Sequence[str]
+) -> tuple[list[list[str]], list[float]]:
+    out: list[list[str]] = []
+    lat: list[float] = []
+    for text in texts:
+        start = time.perf_counter()
+        out.append(fn(text))
+        lat.append((time.perf_counter() - start) * 1000)
+    return out, lat
+
+
+def bench_ours(texts: Sequence[str]) -> Predictions:
+    from bot.intents import build_matcher
+    from models.catalog import load_catalog
+
+    catalog = load_catalog()
+    start = time.perf_counter()
+    matcher = build_matcher(catalog)
+    build_s = time.perf_counter() - start
+    predicted, lat = _timed(lambda t: matcher.match(t).top(3), texts)
+    return predicted, lat, build_s
+
+
+def bench_rapidfuzz(texts: Sequence[str]) -> Predictions:
+    from rapidfuzz import fuzz, process
+
+    from models.catalog import load_catalog
+    from nlp import TextNormalizer
+
+    start = time.perf_counter()
+    catalog = load_catalog()
+    normalizer = TextNormalizer()
+    titles = {c.code: normalizer.normalize(c.title) for c in catalog.services}
+    build_s = time.perf_counter() - start
+
+    def predict(text: str) -> list[str]:
+        hits = process.extract(
+            normalizer.normalize(text), titles, scorer=fuzz.token_set_ratio, limit=3
+        )
+        codes = [key for _, _, key in hits]
+        if not hits or hits[0][1] < FUZZ_NONE_THRESHOLD:
+            return ["none", *codes[:2]]
+        return codes
+
+    predicted, lat = _timed(predict, texts)
+    return predicted, lat, build_s
+
+
+def bench_tfidf(texts: Sequence[str], labels: Sequence[str]) -> Predictions:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    def model():
+        return make_pipeline(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            LinearSVC(C=1.0),
+        )
+
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    scores = cross_val_predict(
+        model(), list(texts), list(labels), cv=folds, method="decision_function"
+    )
+    classes = np.array(sorted(set(labels)))
+    predicted = [list(classes[np.argsort(-row)[:3]]) for row in scores]
+    start = time.perf_counter()
+    fitted = model().fit(list(texts), list(labels))
+    build_s = time.perf_counter() - start
+    _, lat = _timed(lambda t: list(fitted.predict([t])), texts)
+    return predicted, lat, build_s
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    path = Path(args[0]) if args else DEFAULT_PATH
+    rows = load_queries(path)
+    texts = [t for t, _ in rows]
+    labels = [c for _, c in rows]
+    print(f"file: {path} ({len(rows)} messages)")
+    print(
+        f"{'matcher':<28} {'top1':>6} {'top3':>6} {'none_f1':>8} {'p50_ms':>8} {'p99_ms':>8} "
+        f"{'build_ms':>10}"
+    )
+    p, lat, b = bench_ours(texts)
+    print(_row("skedbot IntentMatcher", labels, p, lat, b))
+    p, lat, b = bench_rapidfuzz(texts)
+    print(_row("rapidfuzz title match", labels, p, lat, b))
+    p, lat, b = bench_tfidf(texts, labels)
+    print(_row("tfidf char+LinearSVC (5cv)", labels, p, lat, b))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

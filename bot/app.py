@@ -1,0 +1,137 @@
+"""Building the bot: one python-telegram-bot Application per messenger, sharing one database.
+
+One process serves Telegram and Bale at once: each messenger gets its own Application
+(own token, own Bot API base URL) with the same handlers, and a :class:`Deps` telling the
+handlers which messenger they answer for. The database, the matcher, the document store and
+the work calendar are built once per process by :func:`shared_resources`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import BotCommand
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.intents import build_matcher
+from bot.messengers import messenger as messenger_profile
+from bot.settings import Settings
+from handlers import register_all
+from handlers.deps import KEY, Deps
+from models.catalog import Catalog, ServiceLexicon, load_catalog
+from models.service import Service
+from models.storage import DocumentStore
+from models.workdays import WorkCalendar
+from nlp import IntentMatcher
+
+__all__ = [
+    "SharedResources",
+    "build_application",
+    "load_matcher",
+    "set_commands",
+    "shared_resources",
+]
+
+log = logging.getLogger(__name__)
+
+BOT_INTENTS = ("track", "none")
+"""Intents that are not services: their words come from the catalog file, not the database."""
+
+
+@dataclass(slots=True)
+class SharedResources:
+    """What every messenger's Application shares inside one process."""
+
+    matcher: IntentMatcher
+    store: DocumentStore
+    calendar: WorkCalendar
+
+
+async def load_matcher() -> IntentMatcher:
+    """The matcher over the active services in the database (seeded from the catalog)."""
+    file_catalog = load_catalog()
+    services = await Service.filter(active=True)
+    lexicon = {code: file_catalog.lexicon[code] for code in BOT_INTENTS if code in file_catalog.lexicon}
+    for service in services:
+        if service.lexicon:
+            lexicon[service.code] = ServiceLexicon(
+                code=service.code,
+                keywords=tuple(service.lexicon.get("keywords", ())),
+                phrases=tuple(service.lexicon.get("phrases", ())),
+                negative=tuple(service.lexicon.get("negative", ())),
+            )
+    catalog = Catalog(
+        categories=file_catalog.categories,
+        services=tuple(s.to_card() for s in services),
+        lexicon=lexicon,
+    )
+    return build_matcher(catalog)
+
+
+async def shared_resources(settings: Settings) -> SharedResources:
+    """Build the per-process resources; the database must already be initialised."""
+    mb = 1024 * 1024
+    return SharedResources(
+        matcher=await load_matcher(),
+        store=DocumentStore(
+            settings.storage_dir,
+            max_image_size=int(settings.max_image_mb * mb),
+            max_pdf_size=int(settings.max_pdf_mb * mb),
+        ),
+        calendar=WorkCalendar(
+            extra_closed_dates=settings.extra_closed_dates,
+            extra_closed_weekdays=settings.extra_closed_weekdays,
+        ),
+    )
+
+
+async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
+    from handlers import texts
+
+    if not messenger_profile(app.bot_data[KEY].messenger).supports_bot_commands:
+        return
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    except Exception as exc:  # a cosmetic menu must never stop the bot starting
+        log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+
+def build_application(
+    settings: Settings,
+    messenger: str,
+    resources: SharedResources,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The Application for one messenger; token and URLs default to the settings'."""
+    messenger_profile(messenger)  # fail early on a misspelt messenger name
+    token = token or settings.token(messenger)
+    if not token:
+        raise ValueError(f"no token for {messenger}: set SKEDBOT_{messenger.upper()}_TOKEN")
+    default_base, default_file = settings.base_urls(messenger)
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or default_base)
+        .base_file_url(base_file_url or default_file)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(False)
+        .build()
+    )
+    app.bot_data[KEY] = Deps(
+        messenger=messenger,
+        operator_chat_id=settings.operator_chat_id(messenger),
+        admin_ids=settings.admin_ids(messenger),
+        matcher=resources.matcher,
+        store=resources.store,
+        calendar=resources.calendar,
+        max_text_length=settings.max_text_length,
+        flood_limit=settings.flood_limit,
+        dialog_timeout_minutes=settings.dialog_timeout_minutes,
+        dialog_reminder_minutes=settings.dialog_reminder_minutes,
+    )
+    register_all(app)
+    return app

@@ -1,0 +1,126 @@
+"""The ``skedbot`` command: run, webhook, local, migrate, seed, nlp-eval, nlp-misses."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.db import DatabaseUnavailable, close_db, describe, init_db, migrate
+from bot.settings import Settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("skedbot")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def _seed(settings: Settings) -> str:
+    from models.catalog import load_catalog
+    from models.seeding import seed_catalog
+
+    await init_db(settings.database_url)
+    try:
+        report = await seed_catalog(load_catalog())
+    finally:
+        await close_db()
+    return (
+        f"catalog seeded: {report.created} created, {report.updated} updated, "
+        f"{report.deactivated} deactivated"
+    )
+
+
+async def _nlp_misses(settings: Settings, limit: int) -> list[tuple[str, int]]:
+    from tortoise.functions import Count
+
+    from models.querylog import QueryLog
+
+    await init_db(settings.database_url)
+    try:
+        rows = (
+            await QueryLog.filter(decision="none")
+            .annotate(n=Count("id"))
+            .group_by("normalized")
+            .order_by("-n", "normalized")
+            .limit(limit)
+            .values_list("normalized", "n")
+        )
+    finally:
+        await close_db()
+    return [(text, n) for text, n in rows]
+
+
+def _nlp_eval(path: str) -> int:
+    from bot.intents import build_matcher
+    from models.catalog import load_catalog
+    from nlp.eval import evaluate, format_report, timed_build
+
+    catalog = load_catalog()
+    matcher, build_s = timed_build(lambda: build_matcher(catalog))
+    print(format_report(evaluate(matcher, path, build_s)))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="skedbot", description="South Kerman electricity e-service desk bot"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    local = sub.add_parser("local", help="run the whole bot in this terminal, no token needed")
+    local.add_argument("--messenger", choices=["bale", "telegram"], default="bale")
+    local.add_argument("--user-id", type=int, default=1001, help="the citizen you play")
+    local.add_argument("--name", default="شهروند", help="the citizen's first name")
+    sub.add_parser("run", help="long polling on Telegram and/or Bale")
+    sub.add_parser("webhook", help="aiohttp server receiving both messengers' updates")
+    sub.add_parser("migrate", help="create or update the database schema")
+    sub.add_parser("seed", help="load the service catalog into the database")
+    nlp_eval = sub.add_parser("nlp-eval", help="score the intent matcher on a labelled TSV")
+    nlp_eval.add_argument("file")
+    misses = sub.add_parser("nlp-misses", help="most frequent unmatched queries")
+    misses.add_argument("--limit", type=int, default=30)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    _setup_logging(settings.log_level if args.command != "local" else "WARNING")
+    try:
+        if args.command == "migrate":
+            asyncio.run(migrate(settings.database_url))
+            print(f"migrated {describe(settings.database_url)}")
+        elif args.command == "seed":
+            print(asyncio.run(_seed(settings)))
+        elif args.command == "run":
+            from bot.runtime import serve_polling
+
+            asyncio.run(serve_polling(settings))
+        elif args.command == "webhook":
+            from bot.webhook import serve_webhook
+
+            asyncio.run(serve_webhook(settings))
+        elif args.command == "local":
+            from bot.local import run_local
+
+            return asyncio.run(run_local(settings, args.messenger, args.user_id, args.name))
+        elif args.command == "nlp-eval":
+            return _nlp_eval(args.file)
+        elif args.command == "nlp-misses":
+            for text, n in asyncio.run(_nlp_misses(settings, args.limit)):
+                print(f"{n}\t{text}")
+    except DatabaseUnavailable as exc:
+        print(f"skedbot: database unavailable: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,40 @@
+"""Adapter from the service catalog (``models.catalog``) to the intent matcher (``nlp``).
+
+This is the one place where the two meet, so ``nlp`` stays free of the catalog's types
+and ``models`` free of matching concerns. The lexicon is the primary source: a service
+whose identity card is not written yet is still recognised from its lexicon entry; when
+the card exists, its title and description are added.
+"""
+
+from __future__ import annotations
+
+from models.catalog import Catalog
+from nlp import IntentMatcher, ServiceText
+
+__all__ = ["build_matcher", "service_texts"]
+
+
+def service_texts(catalog: Catalog) -> list[ServiceText]:
+    """One ServiceText per intent: every lexicon entry, plus cards that have no entry."""
+    cards = {card.code: card for card in catalog.services}
+    codes = list(catalog.lexicon) + [code for code in cards if code not in catalog.lexicon]
+    texts: list[ServiceText] = []
+    for code in codes:
+        card = cards.get(code)
+        lexicon = catalog.lexicon.get(code)
+        texts.append(
+            ServiceText(
+                code=code,
+                title=card.title if card else "",
+                description=card.description if card else "",
+                keywords=lexicon.keywords if lexicon else (),
+                phrases=lexicon.phrases if lexicon else (),
+                negative=lexicon.negative if lexicon else (),
+            )
+        )
+    return texts
+
+
+def build_matcher(catalog: Catalog) -> IntentMatcher:
+    """Build the matcher for ``catalog`` (done once at start-up; takes milliseconds)."""
+    return IntentMatcher.from_catalog(service_texts(catalog))

@@ -1,0 +1,67 @@
+"""Background work beside the Applications: delivering status events to citizens.
+
+``status_event`` is an outbox shared with back-office tools: any program may insert a row,
+and the dispatcher here delivers undelivered rows to the citizen on the messenger they
+filed from. On PostgreSQL several bot processes may run the dispatcher at once: rows are
+claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` so each is sent once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from telegram.ext import Application
+
+__all__ = ["Workers"]
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[dict[str, Application]], Awaitable[None]]  # type: ignore[type-arg]
+JOBS: list[tuple[str, float, Job]] = []
+"""(name, interval seconds, job) registered by the features that need periodic work."""
+
+
+def periodic(name: str, interval: float) -> Callable[[Job], Job]:
+    def register(job: Job) -> Job:
+        JOBS.append((name, interval, job))
+        return job
+
+    return register
+
+
+class Workers:
+    """Runs every registered job in a loop; a failing round is logged and retried next time."""
+
+    def __init__(self, apps: Sequence[Application]) -> None:  # type: ignore[type-arg]
+        from handlers.deps import KEY
+
+        self.apps = {app.bot_data[KEY].messenger: app for app in apps}
+        self._tasks: list[asyncio.Task[None]] = []
+        self.wakeup = asyncio.Event()
+
+    def start(self) -> None:
+        for name, interval, job in JOBS:
+            self._tasks.append(asyncio.create_task(self._loop(name, interval, job), name=name))
+
+    async def _loop(self, name: str, interval: float, job: Job) -> None:
+        while True:
+            try:
+                await job(self.apps)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("worker %s failed; retrying", name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=interval)
+            self.wakeup.clear()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()

@@ -1,0 +1,80 @@
+"""Browsing the catalog: categories → services → a service's identity card."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from handlers import keyboards, texts
+from handlers.callbacks import Callback, pattern
+from handlers.common import Context, send
+from handlers.render import card_text
+from models.service import Category, Service
+
+__all__ = ["register", "send_card", "show_categories"]
+
+
+async def _category_items() -> list[tuple[str, str]]:
+    active = await Service.filter(active=True).distinct().values_list("category_id", flat=True)
+    return [(c.key, c.title) for c in await Category.filter(key__in=list(active))]
+
+
+async def show_categories(update: Update, context: Context) -> None:
+    await send(update, context, texts.CATEGORIES, keyboards.categories(await _category_items()))
+
+
+async def send_card(update: Update, context: Context, service: Service) -> None:
+    """The identity card, with «ثبت درخواست» where the service is filed through the bot."""
+    card = service.to_card()
+    await send(
+        update,
+        context,
+        card_text(card),
+        keyboards.service_card(card.code, card.category, card.flow),
+    )
+    if card.flow == "info":
+        await send(update, context, texts.INFO_SERVICE)
+    elif card.flow == "urgent":
+        await send(update, context, texts.URGENT_SERVICE)
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """cat:list, cat:open:KEY and svc:card:CODE — each argument re-checked in the database."""
+    query = update.callback_query
+    assert query is not None
+    cb = Callback.parse(query.data)
+    if cb is None:
+        await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+        return
+    if cb.feature == "cat" and cb.action == "list":
+        await query.answer()
+        await query.edit_message_text(
+            texts.CATEGORIES, reply_markup=keyboards.categories(await _category_items())
+        )
+        return
+    if cb.feature == "cat" and cb.action == "open":
+        category = await Category.get_or_none(key=cb.arg)
+        items = await Service.filter(category_id=cb.arg, active=True).values_list("code", "title")
+        if category is None or not items:
+            await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_text(
+            texts.CATEGORY_SERVICES.format(title=category.title),
+            reply_markup=keyboards.services(items),
+        )
+        return
+    if cb.feature == "svc" and cb.action == "card":
+        service = await Service.get_or_none(code=cb.arg, active=True)
+        if service is None:
+            await query.answer(texts.SERVICE_GONE, show_alert=True)
+            return
+        await query.answer()
+        await send_card(update, context, service)
+        return
+    await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("cat")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("svc")))

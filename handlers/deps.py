@@ -1,0 +1,41 @@
+"""What the handlers need from the application, as plain values.
+
+``bot.app`` builds one :class:`Deps` per messenger and puts it in ``bot_data``; handlers
+read it through :func:`deps`. Keeping it here (not in ``bot``) keeps imports pointing
+inward: handlers never import the wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from telegram.ext import CallbackContext
+
+    from models.storage import DocumentStore
+    from models.workdays import WorkCalendar
+    from nlp import IntentMatcher
+
+__all__ = ["Deps", "deps"]
+
+KEY = "skedbot"
+
+
+@dataclass(slots=True)
+class Deps:
+    messenger: str  # "telegram" or "bale": half of every citizen's key
+    operator_chat_id: int | None
+    admin_ids: frozenset[int]
+    matcher: IntentMatcher | None
+    store: DocumentStore
+    calendar: WorkCalendar
+    max_text_length: int = 2000
+    flood_limit: int = 20
+    dialog_timeout_minutes: int = 120
+    dialog_reminder_minutes: int = 60
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def deps(context: CallbackContext) -> Deps:  # type: ignore[type-arg]
+    return context.application.bot_data[KEY]

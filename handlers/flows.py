@@ -1,0 +1,51 @@
+"""The registry of dialogs whose state lives in :class:`models.dialog.DialogState`.
+
+A feature that keeps a citizen in a multi-step dialog registers one function for its flow
+name; the router hands it every message the citizen sends while that flow is open. The
+state is read from the database on every update, so any process can answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from handlers.common import Context
+from handlers.deps import deps
+from models.dialog import DialogState
+
+__all__ = ["FlowHandler", "begin", "current", "flow_handler", "register_flow"]
+
+FlowHandler = Callable[[Update, Context, DialogState], Awaitable[None]]
+
+_FLOWS: dict[str, FlowHandler] = {}
+RESUMABLE: dict[str, FlowHandler] = {}
+"""Flows that can re-ask their current step (after «ادامه»)."""
+
+
+def register_flow(name: str, handler: FlowHandler, *, resume: FlowHandler | None = None) -> None:
+    _FLOWS[name] = handler
+    if resume is not None:
+        RESUMABLE[name] = resume
+
+
+def flow_handler(name: str) -> FlowHandler | None:
+    return _FLOWS.get(name)
+
+
+async def current(update: Update, context: Context) -> DialogState | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return await DialogState.current(deps(context).messenger, user.id)
+
+
+async def begin(
+    update: Update, context: Context, flow: str, step: str, data: dict | None = None
+) -> DialogState:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return await DialogState.begin(
+        deps(context).messenger, user.id, chat.id, flow, step, data or {}
+    )

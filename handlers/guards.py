@@ -1,0 +1,104 @@
+"""Checks that run before any feature: flood control and the error handler.
+
+A crash in one update must never stop the bot: the error handler logs the failure (the
+exception, never the message text, which may hold a national code or phone number) and
+tells the citizen in Persian that it did not work.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
+
+from handlers import texts
+from handlers.callbacks import Callback
+from handlers.common import Context
+from handlers.deps import deps
+from models.dialog import StaleDialog
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60.0
+
+
+class FloodGuard:
+    """Per-user sliding window; past the limit one warning, then silence until it drains."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+        self._warned: set[int] = set()
+
+    def allow(self, user_id: int, limit: int, now: float | None = None) -> bool | None:
+        """True to go on; False to warn once; None to drop silently."""
+        now = time.monotonic() if now is None else now
+        window = self._seen[user_id]
+        while window and now - window[0] > WINDOW_SECONDS:
+            window.popleft()
+        if len(window) < limit:
+            window.append(now)
+            self._warned.discard(user_id)
+            return True
+        if user_id in self._warned:
+            return None
+        self._warned.add(user_id)
+        return False
+
+
+async def flood_check(update: Update, context: Context) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE:
+        return
+    guard: FloodGuard = deps(context).extra.setdefault("flood", FloodGuard())
+    verdict = guard.allow(user.id, deps(context).flood_limit)
+    if verdict is True:
+        return
+    if verdict is False:
+        await context.bot.send_message(chat.id, texts.FLOOD)
+    raise ApplicationHandlerStop
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """Any button press no feature claimed: old, foreign or forged data."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(texts.EXPIRED_BUTTON, show_alert=Callback.parse(query.data) is None)
+
+
+async def on_error(update: object, context: Context) -> None:
+    error = context.error
+    if isinstance(error, (RetryAfter, NetworkError, Forbidden)):
+        log.warning("transient messenger error: %s", type(error).__name__)
+        return
+    log.error(
+        "update %s failed: %s",
+        getattr(update, "update_id", "?"),
+        type(error).__name__,
+        exc_info=error,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != update.effective_chat.PRIVATE:
+        return
+    text = texts.DIALOG_STALE if isinstance(error, StaleDialog) else texts.INTERNAL_ERROR
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # the messenger itself is failing; the log above says enough
+        log.warning("could not tell the citizen about the failure")
+
+
+def register_first(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(TypeHandler(Update, flood_check), group=-1)
+    app.add_error_handler(on_error)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(stale_button))

@@ -1,0 +1,95 @@
+"""Free text → the intent matcher → an identity card, a short list, tracking, or help.
+
+Every query is logged in normalised form with digit runs masked (no names, ids or phone
+numbers), so staff can review what the matcher missed (``skedbot nlp-misses``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from handlers import flows, keyboards, texts, track
+from handlers.browse import send_card
+from handlers.callbacks import pattern
+from handlers.common import Context, send, send_main_menu
+from handlers.deps import deps
+from models.dialog import DialogState
+from models.querylog import QueryLog
+from models.service import Service
+
+__all__ = ["ask_query", "handle_text", "mask_digits", "register"]
+
+_DIGITS = re.compile(r"[0-9۰-۹٠-٩]+")
+
+
+def mask_digits(text: str) -> str:
+    """Digit runs become # so logs never hold codes, phone numbers or national codes."""
+    return _DIGITS.sub("#", text)
+
+
+async def ask_query(update: Update, context: Context) -> None:
+    await flows.begin(update, context, "search", "query")
+    await send(update, context, texts.SEARCH_PROMPT)
+
+
+async def handle_text(update: Update, context: Context, text: str) -> None:
+    """Answer one free-text message outside any dialog."""
+    matcher = deps(context).matcher
+    if matcher is None:
+        await send_main_menu(update, context, texts.SEARCH_NONE.format(services=texts.BTN_SERVICES))
+        return
+    result = matcher.match(text)
+    best = result.ranked[0] if result.ranked else (None, 0.0)
+    await QueryLog.create(
+        normalized=mask_digits(result.normalized)[:500],
+        decision=result.decision,
+        best_code=best[0] if result.decision != "none" else None,
+        score=float(best[1]),
+    )
+    if result.decision == "track":
+        await track.answer_text(update, context, text)
+        return
+    if result.decision == "service":
+        service = await Service.get_or_none(code=result.best, active=True)
+        if service is not None:
+            await send_card(update, context, service)
+            return
+    if result.decision in ("service", "ambiguous"):
+        codes = result.candidates or result.top(3)
+        by_code = {s.code: s.title for s in await Service.filter(code__in=codes, active=True)}
+        items = [(c, by_code[c]) for c in codes if c in by_code]
+        if items:
+            await send(update, context, texts.SEARCH_AMBIGUOUS, keyboards.candidates(items))
+            return
+    await send(
+        update,
+        context,
+        texts.SEARCH_NONE.format(services=texts.BTN_SERVICES),
+        keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")]),
+    )
+
+
+async def on_search_flow(update: Update, context: Context, state: DialogState) -> None:
+    """The message after «جستجوی خدمت»: search it, and leave the search mode."""
+    message = update.effective_message
+    assert message is not None
+    await state.finish()
+    if message.text:
+        await handle_text(update, context, message.text)
+    else:
+        await send(update, context, texts.NOT_TEXT)
+
+
+async def none_of_these(update: Update, context: Context) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await send(update, context, texts.SEARCH_NONE_OF_THESE)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    flows.register_flow("search", on_search_flow)
+    app.add_handler(CallbackQueryHandler(none_of_these, pattern=pattern("srch")))

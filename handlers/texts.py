@@ -1,0 +1,162 @@
+"""Every word the bot says to people, in one place.
+
+Button labels defined here are read both by the keyboards that show them and by the filters
+that recognise them, so a label changed here changes everywhere. Texts with blanks use
+``str.format`` fields; callers pass values already in Persian digits (see
+:func:`handlers.render.fa`). Nothing else in the code base writes Persian to a chat.
+"""
+
+from __future__ import annotations
+
+# ---- main menu (reply keyboard) -------------------------------------------------------
+BTN_SEARCH = "🔎 جستجوی خدمت"
+BTN_SERVICES = "📋 فهرست خدمات"
+BTN_TRACK = "📌 پیگیری درخواست"
+BTN_HELP = "❓ راهنما"
+BTN_STAFF = "👤 گفتگو با کارشناس"
+MAIN_MENU_ROWS: tuple[tuple[str, ...], ...] = (
+    (BTN_SEARCH, BTN_SERVICES),
+    (BTN_TRACK, BTN_HELP),
+    (BTN_STAFF,),
+)
+MENU_BUTTONS: frozenset[str] = frozenset(label for row in MAIN_MENU_ROWS for label in row)
+
+# ---- inline buttons ----------------------------------------------------------------------
+BTN_APPLY = "📝 ثبت درخواست"
+BTN_BACK = "↩️ بازگشت"
+BTN_HOME = "🏠 منوی اصلی"
+BTN_CANCEL = "✖️ انصراف"
+BTN_NONE_OF_THESE = "هیچ‌کدام"
+BTN_CONTINUE = "▶️ ادامه"
+BTN_ALL_SERVICES = "📋 همه خدمات"
+
+# ---- greetings and help ------------------------------------------------------------------
+WELCOME = (
+    "سلام{name}! 🌱\n"
+    "به میز خدمت الکترونیکی شرکت توزیع نیروی برق جنوب استان کرمان خوش آمدید.\n\n"
+    "هر کاری با برق دارید، با زبان خودتان بنویسید؛ مثلاً «می‌خوام کنتورم سه‌فاز بشه» "
+    "یا «قبضم زیاد اومده». یا از دکمه‌های پایین یکی را انتخاب کنید."
+)
+MAIN_MENU = "چه کاری برایتان انجام دهم؟ از دکمه‌های پایین انتخاب کنید یا درخواستتان را بنویسید."
+HELP = (
+    "راهنمای ربات میز خدمت برق جنوب کرمان:\n\n"
+    "• درخواستتان را با زبان خودتان بنویسید تا خدمت مناسب را پیدا کنم.\n"
+    "• «{services}»: همه خدمات به تفکیک موضوع، با شناسنامه هر خدمت.\n"
+    "• «{track}»: وضعیت درخواستی که ثبت کرده‌اید، با کد رهگیری.\n"
+    "• «{staff}»: پیام شما به کارشناسان می‌رسد.\n\n"
+    "دستورها: /start شروع دوباره، /help راهنما، /cancel لغو کار نیمه‌تمام.\n\n"
+    "☎️ حوادث و خاموشی: ۱۲۱ — بدهی و پرداخت: ۱۵۲۱ — مشاوره انرژی: ۱۴۲۱"
+)
+
+# ---- browsing and the identity card ------------------------------------------------------
+CATEGORIES = "خدمات را به تفکیک موضوع ببینید. یک موضوع را انتخاب کنید:"
+CATEGORY_SERVICES = "خدمات «{title}»:"
+SERVICE_GONE = "این خدمت دیگر در فهرست نیست. از منوی اصلی دوباره انتخاب کنید."
+CARD_TITLE = "📄 شناسنامه خدمت: {title}"
+CARD_SERVICE_ID = "شناسه خدمت: {service_id}"
+CARD_DESCRIPTION = "شرح خدمت: {description}"
+CARD_AUDIENCE = "خدمت‌گیرندگان: {audience}"
+CARD_DURATION = "مدت انجام: {duration}"
+CARD_DURATION_DAYS = "{days} روز کاری"
+CARD_DURATION_INSTANT = "آنی"
+CARD_VISITS = "مراجعه حضوری: {visits}"
+CARD_VISITS_NONE = "ندارد"
+CARD_VISITS_N = "{n} بار"
+CARD_CHANNELS = "راه‌های دسترسی: {channels}"
+CARD_HOURS = "ساعات ارائه: {hours}"
+CARD_DOCUMENTS = "مدارک لازم:"
+CARD_DOCUMENT_ITEM = "  • {title}{optional}"
+CARD_DOCUMENT_OPTIONAL = " (اختیاری)"
+CARD_NO_DOCUMENTS = "مدارک لازم: ندارد"
+CARD_COST = "هزینه: {cost}"
+CARD_LEGAL = "مبنای قانونی: {legal}"
+CARD_ELECTRONIC = "مراحل الکترونیکی: {steps}"
+CARD_NOTES = "ℹ️ {notes}"
+CARD_ESTIMATED = "* برخی مقادیر این شناسنامه تخمینی است و ممکن است تغییر کند."
+LIST_SEPARATOR = "، "
+CHANNEL_NAMES: dict[str, str] = {
+    "bot": "همین ربات",
+    "website": "وب‌سایت شرکت",
+    "pishkhan": "دفاتر پیشخوان",
+    "phone-121": "تلفن ۱۲۱",
+    "phone-1521": "تلفن ۱۵۲۱",
+    "phone-1421": "تلفن ۱۴۲۱",
+    "in-person": "مراجعه حضوری",
+    "app": "اپلیکیشن برق من",
+}
+INFO_SERVICE = "این خدمت نیاز به ثبت درخواست ندارد؛ راه دریافت آن در شناسنامه بالا آمده است."
+URGENT_SERVICE = "⚠️ در موارد خطرناک همین حالا با ۱۲۱ تماس بگیرید و به سیم یا تجهیزات نزدیک نشوید."
+
+# ---- free-text search ---------------------------------------------------------------------
+SEARCH_PROMPT = "درخواستتان را در یک جمله بنویسید؛ مثلاً «کنتورم خراب شده» یا «برق کوچه قطعه»."
+SEARCH_AMBIGUOUS = "منظورتان کدام‌یک از این خدمات است؟"
+SEARCH_NONE = (
+    "متأسفم، منظورتان را متوجه نشدم یا این موضوع به خدمات برق مربوط نیست. "
+    "می‌توانید دوباره با کلمات دیگر بنویسید، از «{services}» انتخاب کنید یا با کارشناس گفتگو کنید."
+)
+SEARCH_NONE_OF_THESE = "باشد. لطفاً کارتان را با کلمات دیگری بنویسید یا از فهرست خدمات انتخاب کنید."
+TRACK_PROMPT = "کد رهگیری درخواستتان را بفرستید (کدی که هنگام ثبت درخواست دریافت کردید)."
+
+# ---- contact staff ------------------------------------------------------------------------
+STAFF_PROMPT = (
+    "پیامتان را بنویسید تا برای کارشناسان فرستاده شود. پاسخ در همین گفتگو به شما می‌رسد.\n"
+    "برای موارد فوری حوادث با ۱۲۱ تماس بگیرید."
+)
+STAFF_SENT = "✅ پیام شما برای کارشناسان فرستاده شد."
+STAFF_UNAVAILABLE = "در حال حاضر ارتباط با کارشناس از این راه ممکن نیست؛ لطفاً با ۱۵۲۱ تماس بگیرید."
+OPERATOR_CITIZEN_MESSAGE = "✉️ پیام شهروند ({who}):\n{text}"
+
+# ---- dialogs ------------------------------------------------------------------------------
+CANCELLED = "کار نیمه‌تمام لغو شد. هر وقت خواستید از نو شروع کنید."
+NOTHING_TO_CANCEL = "کار نیمه‌تمامی ندارید."
+DIALOG_OPEN = "یک کار نیمه‌تمام دارید. ادامه می‌دهید یا لغو کنم؟"
+DIALOG_STALE = "این پیام همزمان با پیام دیگری از شما رسید؛ لطفاً دوباره بفرستید."
+
+# ---- bad input ----------------------------------------------------------------------------
+UNKNOWN_COMMAND = "این دستور را نمی‌شناسم. /help راهنمای ربات است."
+TEXT_TOO_LONG = (
+    "پیامتان خیلی طولانی است ({length} نویسه). لطفاً کوتاه‌تر، حداکثر {limit} نویسه بنویسید."
+)
+NOT_TEXT = (
+    "لطفاً درخواستتان را به صورت متن بنویسید؛ استیکر، صدا، فیلم و فایل را اینجا نمی‌توانم بخوانم."
+)
+EXPIRED_BUTTON = "این دکمه دیگر معتبر نیست. لطفاً از منوی اصلی دوباره شروع کنید."
+GROUP_IGNORED = "برای استفاده از ربات، در گفتگوی خصوصی پیام بدهید."
+FLOOD = "پیام‌ها خیلی پشت سر هم رسید. لطفاً چند ثانیه صبر کنید و دوباره بفرستید."
+INTERNAL_ERROR = "متأسفم، مشکلی پیش آمد و کارتان انجام نشد. لطفاً چند لحظه بعد دوباره تلاش کنید."
+
+# ---- bot commands menu (Telegram only) ---------------------------------------------------
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "شروع و منوی اصلی"),
+    ("help", "راهنما"),
+    ("cancel", "لغو کار نیمه‌تمام"),
+)
+
+# ---- tracking -----------------------------------------------------------------------------
+STATUS_LABELS: dict[str, str] = {
+    "submitted": "ثبت شده، در انتظار بررسی",
+    "in_review": "در حال بررسی مدارک",
+    "needs_documents": "نیاز به مدارک تکمیلی",
+    "in_progress": "در حال انجام",
+    "done": "انجام شد",
+    "rejected": "رد شد",
+    "closed": "خاتمه یافت (مدارک خواسته‌شده نرسید)",
+    "cancelled": "لغو شد",
+}
+TRACK_STATUS = (
+    "📌 درخواست {code}\n"
+    "خدمت: {service}\n"
+    "وضعیت: {status}\n"
+    "تاریخ ثبت: {submitted}\n"
+    "مهلت انجام: {deadline}"
+)
+TRACK_NOT_FOUND = (
+    "درخواستی با کد {code} در میان درخواست‌های شما پیدا نشد. لطفاً کد را دوباره بررسی کنید."
+)
+TRACK_BAD_CODE = (
+    "کد {code} درست به نظر نمی‌رسد (یک رقم اشتباه است یا جابه‌جا شده). لطفاً دوباره بفرستید."
+)
+TRACK_LIST = "درخواست‌های اخیر شما:"
+TRACK_LIST_ITEM = "• {code} — {service}: {status}"
+TRACK_NONE = "هنوز درخواستی از این حساب ثبت نکرده‌اید."
+TRACK_NO_DEADLINE = "—"

@@ -1,0 +1,96 @@
+"""Tracking: a citizen asks where their request stands.
+
+A citizen only ever sees their own requests: a code that exists but belongs to someone
+else gets the same answer as a code that does not exist, so codes cannot be probed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application
+
+from handlers import flows, texts
+from handlers.common import Context, citizen_of, send
+from handlers.render import fa
+from models.dialog import DialogState
+from models.digits import to_latin_digits
+from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
+from models.request import ServiceRequest
+from models.workdays import format_jalali_date
+
+__all__ = ["answer_text", "ask_code", "register"]
+
+_CODE = re.compile(r"\d{6,12}")
+RECENT = 5
+
+
+async def ask_code(update: Update, context: Context) -> None:
+    await flows.begin(update, context, "track", "code")
+    await send(update, context, texts.TRACK_PROMPT)
+
+
+def _status_text(request: ServiceRequest) -> str:
+    deadline = format_jalali_date(request.deadline) if request.deadline else texts.TRACK_NO_DEADLINE
+    return texts.TRACK_STATUS.format(
+        code=fa(request.tracking_code),
+        service=request.service.title,
+        status=texts.STATUS_LABELS.get(request.status, request.status),
+        submitted=format_jalali_date(request.submitted_at),
+        deadline=deadline,
+    )
+
+
+async def answer_text(update: Update, context: Context, text: str) -> None:
+    """Show the request whose code is in ``text``, or the citizen's recent requests."""
+    citizen = await citizen_of(update, context)
+    match = _CODE.search(to_latin_digits(text))
+    if match:
+        code = match.group()
+        if len(code) == TRACKING_CODE_LENGTH and not is_valid_tracking_code(code):
+            await send(update, context, texts.TRACK_BAD_CODE.format(code=fa(code)))
+            return
+        request = await ServiceRequest.get_or_none(
+            tracking_code=code, citizen=citizen
+        ).prefetch_related("service")
+        if request is None:
+            await send(update, context, texts.TRACK_NOT_FOUND.format(code=fa(code)))
+        else:
+            await send(update, context, _status_text(request))
+        return
+    recent = (
+        await ServiceRequest.filter(citizen=citizen)
+        .order_by("-submitted_at")
+        .limit(RECENT)
+        .prefetch_related("service")
+    )
+    if not recent:
+        await send(update, context, texts.TRACK_NONE)
+        return
+    if len(recent) == 1:
+        await send(update, context, _status_text(recent[0]))
+        return
+    lines = [texts.TRACK_LIST] + [
+        texts.TRACK_LIST_ITEM.format(
+            code=fa(r.tracking_code),
+            service=r.service.title,
+            status=texts.STATUS_LABELS.get(r.status, r.status),
+        )
+        for r in recent
+    ]
+    await send(update, context, "\n".join(lines))
+
+
+async def on_track_flow(update: Update, context: Context, state: DialogState) -> None:
+    message = update.effective_message
+    assert message is not None
+    await state.finish()
+    if message.text:
+        await answer_text(update, context, message.text)
+    else:
+        await send(update, context, texts.TRACK_PROMPT)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    flows.register_flow("track", on_track_flow)

@@ -1,0 +1,33 @@
+"""Accuracy on the shared dev set and on our own extra set stays at the target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp import IntentMatcher
+from nlp.eval import evaluate
+
+SHARED = Path(__file__).parents[2].parent / "shared" / "catalog"
+EXTRA = Path(__file__).parent / "data" / "extra-queries.tsv"
+
+TARGET_TOP1 = 0.93
+TARGET_TOP3 = 0.98
+TARGET_NONE_F1 = 0.85
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(SHARED / "dev-queries.tsv", id="dev"),  # the shared labelled dev set
+        pytest.param(EXTRA, id="extra"),  # our own differently-worded messages
+    ],
+)
+def test_accuracy_meets_target(matcher: IntentMatcher, path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    report = evaluate(matcher, path)
+    assert report.top1 >= TARGET_TOP1, report.misses
+    assert report.top3 >= TARGET_TOP3
+    assert report.none_f1 >= TARGET_NONE_F1

@@ -1,0 +1,102 @@
+"""The intent matcher: table-driven cases, one comment per row."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import IntentMatcher, ServiceText
+
+SERVICE_CASES = [
+    ("میخوام برق سه فاز کنم", "capacity-change"),  # colloquial, no ZWNJ
+    ("قبضم زیاد اومده", "bill-dispute"),  # colloquial participle
+    ("كنتور تند ميندازه", "meter-test"),  # Arabic letters
+    ("سیم برق افتاده تو کوچه", "safety-hazard"),  # fallen wire, not an outage
+    ("تیر برق جلوی پارکینگمونه میخوایم جابجا بشه", "facility-relocation"),  # pole in the way
+    ("چراغ سر کوچه روزا هم روشنه", "street-lighting"),  # lamp on by day
+    ("برنامه قطعی برق فردا", "outage-schedule"),  # planned outage timetable
+    ("برق کل ساختمون رفته", "outage-report"),  # power out now
+    ("انشغاب جدید", "new-connection"),  # typo ع -> غ
+    ("تعویظ کنتور", "meter-replacement"),  # typo ض -> ظ
+    ("مفاصه حساب", "settlement"),  # typo and a space inside a compound
+    ("کدپستی اشتباهه", "subscriber-info-update"),  # two words glued
+    ("قطع موقت برق ویلا", "temporary-disconnect"),  # temporary cut, not removal
+    ("بدهیمو دادم برقو وصل کنید", "reconnection"),  # cut for debt, now paid
+    ("میخوام کنتورمو برای همیشه جمع کنید", "connection-removal"),  # permanent removal
+    ("قبض برقمو گم کردم", "bill-duplicate"),  # lost bill
+    ("چطوری قبضمو آنلاین بدم", "bill-payment"),  # pay
+    ("تعرفه مغازمو از تجاری کنید خانگی", "tariff-change"),  # tariff
+    ("کنتور به اسم فروشنده است", "name-change"),  # owner changed
+]
+
+TRACK_CASES = [
+    ("کد رهگیری ۱۴۰۳۱۲ چی شد", "track"),  # tracking code and a status question
+    ("درخواست انشعاب دادم هنوز خبری نشده", "track"),  # status question beats service words
+    ("1402789456", "track"),  # a bare code
+    ("peygiri darkhast", "track"),  # Finglish
+    ("شماره موبایلم 09123456789 عوض شده", "subscriber-info-update"),  # a mobile is no code
+]
+
+NONE_CASES = [
+    ("سلام", "none"),  # greeting only
+    ("ممنون، خداحافظ", "none"),  # thanks and bye
+    ("قبض آبم زیاد اومده", "none"),  # water bill: another company
+    ("بوی گاز میاد", "none"),  # gas smell: the gas company's emergency
+    ("اینترنت خونه قطعه", "none"),  # internet outage: not ours
+    ("یارانه کی واریز میشه", "none"),  # subsidy
+    ("هوای فردا چطوره", "none"),  # weather
+]
+
+NEGATION_CASES = [
+    ("قبض نمی‌خوام، فقط می‌خوام بدونم کنتورم درسته", "meter-test"),  # reject, then ask
+    ("المثنی نمیخوام، قبضم اشتباهه اعتراض دارم", "bill-dispute"),  # reject duplicate
+]
+
+FINGLISH_CASES = [
+    ("salam bargh khoonamoon ghate", "outage-report"),  # outage in Finglish
+    ("almosana ghabz", "bill-duplicate"),  # duplicate bill
+    ("jadval khamooshi", "outage-schedule"),  # schedule
+    ("fvr kn,hvdl", "outage-report"),  # «برق ندارم» on the wrong layout
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    SERVICE_CASES + TRACK_CASES + NONE_CASES + NEGATION_CASES + FINGLISH_CASES,
+)
+def test_match(matcher: IntentMatcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert result.best == code, (result.decision, result.ranked[:3], result.normalized)
+
+
+@pytest.mark.parametrize(("text", "code"), TRACK_CASES[:4])
+def test_track_decision(matcher: IntentMatcher, text: str, code: str) -> None:
+    assert matcher.match(text).decision == "track"
+
+
+@pytest.mark.parametrize(("text", "code"), NONE_CASES)
+def test_none_decision(matcher: IntentMatcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert result.decision == "none"
+    assert result.candidates == ()
+
+
+def test_result_shape(matcher: IntentMatcher) -> None:
+    result = matcher.match("کنتور")  # one word shared by the meter services: offer them
+    assert result.decision == "ambiguous"
+    assert 1 <= len(result.candidates) <= 3
+    assert set(result.candidates) <= set(result.top(3))
+    assert result.ranked[0][0] == result.best
+    assert sorted(code for code, _ in result.ranked) == sorted(matcher.codes)
+
+
+def test_lexicon_alone_is_enough() -> None:
+    """A service without a card (no title/description) is found from its lexicon."""
+    matcher = IntentMatcher.from_catalog(
+        [
+            ServiceText("meter-test", keywords=("تست کنتور",)),
+            ServiceText("settlement", keywords=("مفاصاحساب",)),
+            ServiceText("none", keywords=("گاز",), negative=("برق",)),
+        ]
+    )
+    assert matcher.match("درخواست تست کنتور").best == "meter-test"
+    assert matcher.match("مفاصا حساب میخوام").best == "settlement"
