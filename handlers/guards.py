@@ -16,7 +16,6 @@ from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
 
 from handlers import texts
-from handlers.callbacks import Callback
 from handlers.common import Context
 from handlers.deps import deps
 from models.dialog import StaleDialog
@@ -68,7 +67,7 @@ async def stale_button(update: Update, context: Context) -> None:
     """Any button press no feature claimed: old, foreign or forged data."""
     query = update.callback_query
     assert query is not None
-    await query.answer(texts.EXPIRED_BUTTON, show_alert=Callback.parse(query.data) is None)
+    await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
 
 
 async def on_error(update: object, context: Context) -> None:

@@ -44,9 +44,7 @@ Backend = Literal["sqlite", "postgres"]
 _SERVER_URL: str | None = os.environ.pop("SKEDBOT_DATABASE_URL", None)
 """The PostgreSQL server to create test databases on; None means SQLite."""
 
-BACKEND: Backend = (
-    "postgres" if _SERVER_URL and _SERVER_URL.startswith("postgres") else "sqlite"
-)
+BACKEND: Backend = "postgres" if _SERVER_URL and _SERVER_URL.startswith("postgres") else "sqlite"
 MAINTENANCE_DB = "postgres"
 """Where CREATE/DROP DATABASE are issued, so the named database is never connected to."""
 TEST_DB_PREFIX = "skedbot_test_"

@@ -1,4 +1,7 @@
-"""Every word the bot says to people, in one place.
+"""Every word the bot says to people, in one place: this package.
+
+General texts live here; a feature with many texts has its own module beside this one
+(``handlers/texts/apply.py``, ``handlers/texts/operator.py``), imported by that feature.
 
 Button labels defined here are read both by the keyboards that show them and by the filters
 that recognise them, so a label changed here changes everywhere. Texts with blanks use
