@@ -52,7 +52,9 @@ async def load_matcher() -> IntentMatcher:
     """The matcher over the active services in the database (seeded from the catalog)."""
     file_catalog = load_catalog()
     services = await Service.filter(active=True)
-    lexicon = {code: file_catalog.lexicon[code] for code in BOT_INTENTS if code in file_catalog.lexicon}
+    lexicon = {
+        code: file_catalog.lexicon[code] for code in BOT_INTENTS if code in file_catalog.lexicon
+    }
     for service in services:
         if service.lexicon:
             lexicon[service.code] = ServiceLexicon(
@@ -125,6 +127,7 @@ def build_application(
         messenger=messenger,
         operator_chat_id=settings.operator_chat_id(messenger),
         admin_ids=settings.admin_ids(messenger),
+        operator_ids=settings.operator_ids(messenger),
         matcher=resources.matcher,
         store=resources.store,
         calendar=resources.calendar,

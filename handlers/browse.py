@@ -15,7 +15,12 @@ __all__ = ["register", "send_card", "show_categories"]
 
 
 async def _category_items() -> list[tuple[str, str]]:
-    active = await Service.filter(active=True).distinct().values_list("category_id", flat=True)
+    active = await (
+        Service.filter(active=True)
+        .order_by("category_id")
+        .distinct()
+        .values_list("category_id", flat=True)
+    )
     return [(c.key, c.title) for c in await Category.filter(key__in=list(active))]
 
 

@@ -7,6 +7,7 @@ inward: handlers never import the wiring.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,10 @@ __all__ = ["Deps", "deps"]
 KEY = "skedbot"
 
 
+def _no_workers() -> None:
+    """Until ``bot.runtime`` starts the workers there is nothing to wake."""
+
+
 @dataclass(slots=True)
 class Deps:
     messenger: str  # "telegram" or "bale": half of every citizen's key
@@ -35,6 +40,9 @@ class Deps:
     dialog_timeout_minutes: int = 120
     dialog_reminder_minutes: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
+    operator_ids: frozenset[int] = frozenset()  # may press status buttons (admins included)
+    wake_workers: Callable[[], None] = _no_workers
+    """Run the background jobs now (the status outbox): set by ``bot.runtime``."""
 
 
 def deps(context: CallbackContext) -> Deps:  # type: ignore[type-arg]

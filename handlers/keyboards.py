@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
 from handlers import texts
 from handlers.callbacks import Callback
@@ -61,3 +66,28 @@ def continue_or_cancel() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[button(texts.BTN_CONTINUE, "dlg", "resume"), button(texts.BTN_CANCEL, "dlg", "cancel")]]
     )
+
+
+def dialog_step(
+    rows: Iterable[Iterable[str]] = (),
+    *,
+    contact: str | None = None,
+    location: str | None = None,
+) -> ReplyKeyboardMarkup:
+    """A dialog step's reply keyboard: a contact or location request button first, the
+    step's own labels, then «بازگشت» / «انصراف», which every step offers."""
+    keyboard: list[list[KeyboardButton | str]] = []
+    if contact is not None:
+        keyboard.append([KeyboardButton(contact, request_contact=True)])
+    if location is not None:
+        keyboard.append([KeyboardButton(location, request_location=True)])
+    keyboard += [list(row) for row in rows if row]
+    keyboard.append([texts.BTN_BACK, texts.BTN_CANCEL])
+    return ReplyKeyboardMarkup(keyboard, resize_keyboard=True)
+
+
+def inline_pair(
+    first: tuple[str, str, str, str], second: tuple[str, str, str, str]
+) -> InlineKeyboardMarkup:
+    """Two inline buttons in one row, each given as (label, feature, action, arg)."""
+    return InlineKeyboardMarkup([[button(*first), button(*second)]])

@@ -22,6 +22,7 @@ from bot.standin import BotApiStandIn, Person
 TOKEN = "123456:TEST-TOKEN"
 OPERATOR_CHAT = -1001000
 ADMIN_ID = 9001
+OPERATOR_ID = 9002
 
 
 class Harness:
@@ -33,6 +34,7 @@ class Harness:
             **{
                 f"{messenger}_operator_chat_id": OPERATOR_CHAT,
                 f"{messenger}_admin_ids": str(ADMIN_ID),
+                f"{messenger}_operator_ids": str(OPERATOR_ID),
             },
         )
         self.standin = BotApiStandIn(token=TOKEN, profile=messenger)
@@ -65,7 +67,7 @@ class Harness:
     def person(self, user_id: int = 1001, first_name: str = "مریم") -> Person:
         return self.standin.person(user_id=user_id, first_name=first_name)
 
-    def operator_messages(self):  # noqa: ANN201
+    def operator_messages(self):
         return self.standin.messages(OPERATOR_CHAT)
 
 
@@ -75,7 +77,7 @@ def messenger(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def harness(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[Harness]:  # noqa: ANN001
+async def harness(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[Harness]:
     h = Harness(messenger, tmp_path / "documents")
     await h.standin.start()
     try:

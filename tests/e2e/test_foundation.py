@@ -8,7 +8,7 @@ from models.dialog import DialogState
 from models.digits import PERSIAN_DIGITS
 
 
-async def test_start_menu_category_card(harness) -> None:  # noqa: ANN001
+async def test_start_menu_category_card(harness) -> None:
     """/start → «فهرست خدمات» → a category → a service: the identity card in Persian digits."""
     person = harness.person()
     await person.send_command("/start")
@@ -32,11 +32,11 @@ async def test_start_menu_category_card(harness) -> None:  # noqa: ANN001
     assert "روز کاری" in card.text
     assert not any(ch in card.text for ch in "0123456789")
     assert any(ch in card.text for ch in PERSIAN_DIGITS)
-    assert any(texts.BTN_APPLY == label for row in card.inline_buttons for label, _ in row)
+    assert any(label == texts.BTN_APPLY for row in card.inline_buttons for label, _ in row)
     assert services.inline_buttons  # the service list stays usable
 
 
-async def test_bot_commands_only_where_supported(harness) -> None:  # noqa: ANN001
+async def test_bot_commands_only_where_supported(harness) -> None:
     """Telegram gets the command menu; Bale has no setMyCommands and must not be asked."""
     calls = harness.standin.calls_to("setMyCommands")
     if harness.messenger == "telegram":
@@ -45,7 +45,7 @@ async def test_bot_commands_only_where_supported(harness) -> None:  # noqa: ANN0
         assert not [c for c in calls if c.ok]
 
 
-async def test_help_and_unknown_input(harness) -> None:  # noqa: ANN001
+async def test_help_and_unknown_input(harness) -> None:
     person = harness.person()
     await person.send_command("/help")
     [help_msg] = await person.wait_for_reply()
@@ -69,12 +69,18 @@ async def test_help_and_unknown_input(harness) -> None:  # noqa: ANN001
     assert await DialogState.all().count() == 0
 
 
-async def test_forged_and_old_buttons_change_nothing(harness) -> None:  # noqa: ANN001
+async def test_forged_and_old_buttons_change_nothing(harness) -> None:
     person = harness.person()
     await person.send_command("/start")
     await person.wait_for_reply()
     before = len(person.inbox)
-    for data in ("svc:card:../../etc", "svc:card:no-such-service", "cat:open:x", "zz", "app:start:"):
+    for data in (
+        "svc:card:../../etc",
+        "svc:card:no-such-service",
+        "cat:open:x",
+        "zz",
+        "app:start:",
+    ):
         await person.press_data(data)
     await harness.standin.wait_until(lambda: len(harness.standin.callback_answers) >= 5)
     assert all(a.show_alert for a in harness.standin.callback_answers)
@@ -84,7 +90,7 @@ async def test_forged_and_old_buttons_change_nothing(harness) -> None:  # noqa: 
     assert len(person.inbox) == before + 1
 
 
-async def test_restart_mid_flow_continues_from_database(harness) -> None:  # noqa: ANN001
+async def test_restart_mid_flow_continues_from_database(harness) -> None:
     """«جستجوی خدمت» asks for a sentence; after a restart the sentence still finds the card."""
     person = harness.person()
     await person.send_command("/start")
@@ -104,7 +110,7 @@ async def test_restart_mid_flow_continues_from_database(harness) -> None:  # noq
     assert await DialogState.all().count() == 0
 
 
-async def test_citizens_are_keyed_by_messenger_and_user(harness) -> None:  # noqa: ANN001
+async def test_citizens_are_keyed_by_messenger_and_user(harness) -> None:
     for user_id in (1001, 1002):
         person = harness.person(user_id=user_id)
         await person.send_command("/start")

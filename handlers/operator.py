@@ -1,0 +1,319 @@
+"""The operator group: filed requests announced to staff, and the buttons that move them.
+
+:func:`announce_request` (called by the application dialog once a request is filed) posts
+the request, its documents as albums, and one message of status buttons. A press is
+checked on every call, in this order: it came from the configured operator chat, the
+presser is an operator (or admin) of this messenger, the data has our shape, the request
+exists, and the move is legal from the status the request has *now* (``move_to`` re-reads
+it under a row lock). Anything else gets a short Persian alert and changes nothing.
+
+A valid press writes the status and a :class:`~models.request.StatusEvent` in one
+transaction; the event is the citizen's notice, delivered by the outbox dispatcher
+(``bot.outbox``), which the handler wakes so the citizen hears within a second.
+
+The group sees national codes and mobile numbers masked; logs never hold them at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import telegram
+from telegram import (
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Update,
+)
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackQueryHandler
+
+from handlers import keyboards, texts
+from handlers.callbacks import Callback, pattern
+from handlers.common import Context
+from handlers.deps import Deps, deps
+from handlers.render import fa
+from handlers.texts import operator as otexts
+from models.identifiers import mask_mobile, mask_national_code
+from models.request import (
+    TRANSITIONS,
+    IllegalTransition,
+    RequestDocument,
+    RequestStatus,
+    ServiceRequest,
+)
+from models.storage import StorageError
+from models.workdays import format_jalali_date
+
+__all__ = ["ACTIONS", "announce_request", "register", "status_keyboard", "status_text"]
+
+log = logging.getLogger(__name__)
+
+ACTIONS: dict[str, tuple[RequestStatus, str]] = {
+    "review": (RequestStatus.IN_REVIEW, otexts.BTN_IN_REVIEW),
+    "needdocs": (RequestStatus.NEEDS_DOCUMENTS, otexts.BTN_NEEDS_DOCUMENTS),
+    "progress": (RequestStatus.IN_PROGRESS, otexts.BTN_IN_PROGRESS),
+    "done": (RequestStatus.DONE, otexts.BTN_DONE),
+    "reject": (RequestStatus.REJECTED, otexts.BTN_REJECTED),
+}
+"""Callback action (``op:<action>:<request id>``) → the status it sets and its label."""
+
+PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
+"""Sent as photos; everything else (PDF, HEIC, WebP) as documents. An album cannot mix the
+two kinds, so a request's documents go as up to two albums."""
+ALBUM_MAX = 10  # the Bot API's limit per sendMediaGroup
+VALUE_MAX = 300  # one answer in the announcement; the whole message must stay under 4096
+MESSAGE_MAX = 4000
+_REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")  # fits a 32-bit id column on every backend
+_HIDDEN_ANSWERS = frozenset({"urgent"})
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _label(status: str) -> str:
+    return texts.STATUS_LABELS.get(status, status)
+
+
+def status_keyboard(request: ServiceRequest) -> InlineKeyboardMarkup | None:
+    """The buttons still legal from the request's status; none once it is final."""
+    legal = TRANSITIONS[RequestStatus(request.status)]
+    buttons = [
+        keyboards.button(label, "op", action, str(request.id))
+        for action, (status, label) in ACTIONS.items()
+        if status in legal
+    ]
+    return keyboards.rows(buttons, width=2) if buttons else None
+
+
+def status_text(request: ServiceRequest, set_by: str | None = None) -> str:
+    """The status message; ``request.service`` must be loaded."""
+    text = otexts.STATUS_MESSAGE.format(
+        code=fa(request.tracking_code),
+        service=request.service.title,
+        status=_label(request.status),
+    )
+    if set_by is not None:
+        text += "\n" + otexts.STATUS_SET_BY.format(name=set_by or otexts.NAMELESS)
+    return text
+
+
+def _answer_value(key: str, value: Any) -> str:
+    if key == "national_code":
+        return fa(mask_national_code(str(value)))
+    if key == "mobile":
+        return fa(mask_mobile(str(value)))
+    if isinstance(value, bool):
+        return otexts.YES if value else otexts.NO
+    if isinstance(value, dict):
+        lat = value.get("latitude", value.get("lat"))
+        lon = value.get("longitude", value.get("lon"))
+        if lat is not None and lon is not None:
+            return otexts.LOCATION.format(lat=fa(lat), lon=fa(lon))
+    if isinstance(value, list | tuple):
+        value = texts.LIST_SEPARATOR.join(str(v) for v in value)
+    text = fa(value)
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
+
+
+def is_urgent(request: ServiceRequest) -> bool:
+    return bool(request.answers.get("urgent")) or request.service.flow == "urgent"
+
+
+def announcement_text(request: ServiceRequest, messenger: str) -> str:
+    """What staff read about a filed request; ``service`` and ``citizen`` must be loaded."""
+    citizen = request.citizen
+    urgent = " " + otexts.URGENT_MARK if is_urgent(request) else ""
+    lines = [
+        otexts.REQUEST_HEADER.format(urgent=urgent),
+        otexts.REQUEST_CODE.format(code=fa(request.tracking_code)),
+        otexts.REQUEST_SERVICE.format(service=request.service.title),
+        otexts.REQUEST_CITIZEN.format(
+            name=citizen.first_name or otexts.NAMELESS,
+            messenger=otexts.MESSENGER_NAMES.get(messenger, messenger),
+        ),
+    ]
+    national_code = request.national_code or citizen.national_code
+    if national_code:
+        lines.append(
+            otexts.REQUEST_NATIONAL_CODE.format(value=_answer_value("national_code", national_code))
+        )
+    mobile = request.mobile or citizen.mobile
+    if mobile:
+        lines.append(otexts.REQUEST_MOBILE.format(value=_answer_value("mobile", mobile)))
+    if request.bill_id:
+        lines.append(otexts.REQUEST_BILL_ID.format(value=fa(request.bill_id)))
+    answers = [
+        otexts.REQUEST_ANSWER_ITEM.format(
+            label=otexts.FIELD_LABELS.get(key, key), value=_answer_value(key, value)
+        )
+        for key, value in request.answers.items()
+        if key not in _HIDDEN_ANSWERS
+        and not key.startswith("_")
+        and value not in (None, "", [], {})
+        and not (key == "bill_id" and str(value) == request.bill_id)
+    ]
+    if answers:
+        lines += [otexts.REQUEST_ANSWERS, *answers]
+    deadline = (
+        format_jalali_date(request.deadline) if request.deadline else otexts.REQUEST_NO_DEADLINE
+    )
+    lines.append(otexts.REQUEST_DEADLINE.format(deadline=deadline))
+    text = "\n".join(lines)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
+
+
+# ------------------------------------------------------------------ announcing
+
+
+def _payload(deps_: Deps, document: RequestDocument, by_id: bool) -> str | InputFile:
+    """The file as the messenger already has it (its file id), or our stored bytes."""
+    if by_id:
+        return document.messenger_file_id
+    data = deps_.store.path_of(document.path).read_bytes()
+    return InputFile(data, filename=document.path.rsplit("/", 1)[-1])
+
+
+async def _send_group(
+    bot: telegram.Bot,
+    deps_: Deps,
+    chat_id: int,
+    documents: Sequence[RequestDocument],
+    captions: Sequence[str],
+    as_photos: bool,
+) -> bool:
+    """One album (or a single photo/document); by file id first, then by stored bytes."""
+    attempts = (True, False) if all(d.messenger_file_id for d in documents) else (False,)
+    for by_id in attempts:
+        try:
+            payloads = [_payload(deps_, d, by_id) for d in documents]
+        except (StorageError, OSError) as exc:
+            log.error("stored document missing for an announcement: %s", type(exc).__name__)
+            return False
+        try:
+            if len(payloads) == 1:
+                if as_photos:
+                    await bot.send_photo(chat_id, payloads[0], caption=captions[0])
+                else:
+                    await bot.send_document(chat_id, payloads[0], caption=captions[0])
+            else:
+                kind = InputMediaPhoto if as_photos else InputMediaDocument
+                media = [kind(p, caption=c) for p, c in zip(payloads, captions, strict=True)]
+                await bot.send_media_group(chat_id, media)
+            return True
+        except BadRequest as exc:  # an expired or foreign file id: upload the bytes instead
+            log.warning("album by %s failed: %s", "file id" if by_id else "upload", exc.message)
+    return False
+
+
+async def _send_documents(
+    bot: telegram.Bot, deps_: Deps, chat_id: int, request: ServiceRequest
+) -> None:
+    documents = list(await request.documents.all().order_by("id"))
+    if not documents:
+        await bot.send_message(chat_id, otexts.REQUEST_DOCUMENTS_NONE)
+        return
+    titles = {doc.key: doc.title for doc in request.service.to_card().documents}
+    photos = [d for d in documents if d.mime in PHOTO_MIMES]
+    files = [d for d in documents if d.mime not in PHOTO_MIMES]
+    failed = 0
+    for group, as_photos in ((photos, True), (files, False)):
+        for start in range(0, len(group), ALBUM_MAX):
+            chunk = group[start : start + ALBUM_MAX]
+            captions = [
+                otexts.DOCUMENT_CAPTION.format(
+                    title=titles.get(d.document_key, d.document_key),
+                    code=fa(request.tracking_code),
+                )
+                for d in chunk
+            ]
+            if not await _send_group(bot, deps_, chat_id, chunk, captions, as_photos):
+                failed += len(chunk)
+    if failed:
+        await bot.send_message(chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(failed)))
+
+
+async def announce_request(bot: telegram.Bot, deps: Deps, request_id: int) -> None:
+    """Post a filed request to the operator group: details, documents, status buttons.
+
+    Never raises for a messenger failure: the request is already filed and the citizen
+    has their tracking code; a failed announcement is logged for staff to look up.
+    """
+    chat_id = deps.operator_chat_id
+    if chat_id is None:
+        log.info("no operator chat on %s: request %s not announced", deps.messenger, request_id)
+        return
+    request = await ServiceRequest.get_or_none(id=request_id).prefetch_related("service", "citizen")
+    if request is None:
+        log.warning("request %s to announce does not exist", request_id)
+        return
+    try:
+        await bot.send_message(chat_id, announcement_text(request, deps.messenger))
+        await _send_documents(bot, deps, chat_id, request)
+        await bot.send_message(chat_id, status_text(request), reply_markup=status_keyboard(request))
+    except TelegramError as exc:
+        log.error("announcing request %s failed: %s", request_id, type(exc).__name__)
+
+
+# ------------------------------------------------------------------ status buttons
+
+
+async def _refuse(update: Update, text: str) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(text, show_alert=True)
+
+
+async def on_status_button(update: Update, context: Context) -> None:
+    """``op:<action>:<request id>``: checked in full on every press."""
+    query = update.callback_query
+    assert query is not None
+    d = deps(context)
+    user = query.from_user
+    chat_id = query.message.chat.id if query.message is not None else None
+    if d.operator_chat_id is None or chat_id != d.operator_chat_id:
+        log.warning(
+            "status button pressed outside the operator chat by %s:%s", d.messenger, user.id
+        )
+        await _refuse(update, otexts.WRONG_CHAT)
+        return
+    if user.id not in d.operator_ids:
+        log.warning("status button pressed by non-operator %s:%s", d.messenger, user.id)
+        await _refuse(update, otexts.NOT_OPERATOR)
+        return
+    cb = Callback.parse(query.data)
+    action = ACTIONS.get(cb.action) if cb is not None else None
+    if cb is None or action is None or not _REQUEST_ID.match(cb.arg):
+        await _refuse(update, texts.EXPIRED_BUTTON)
+        return
+    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related("service")
+    if request is None:
+        await _refuse(update, otexts.UNKNOWN_REQUEST)
+        return
+    status, _ = action
+    try:
+        await request.move_to(status, actor=f"operator:{d.messenger}:{user.id}")
+    except IllegalTransition:
+        await request.refresh_from_db(fields=["status"])
+        await _refuse(
+            update,
+            otexts.ILLEGAL_TRANSITION.format(current=_label(request.status), wanted=_label(status)),
+        )
+        return
+    d.wake_workers()
+    log.info("request %s moved to %s by operator %s:%s", request.id, status, d.messenger, user.id)
+    await query.answer(otexts.STATUS_CHANGED.format(status=_label(status)))
+    try:
+        await query.edit_message_text(
+            status_text(request, set_by=user.first_name), reply_markup=status_keyboard(request)
+        )
+    except BadRequest as exc:  # the status is saved; only the group's view is stale
+        log.warning("could not update the status message: %s", exc.message)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CallbackQueryHandler(on_status_button, pattern=pattern("op")))

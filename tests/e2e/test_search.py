@@ -1,0 +1,104 @@
+"""Free text outside a dialog goes through the intent matcher (issue: nlp in the bot)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from handlers import texts
+from models.querylog import QueryLog
+
+
+async def test_confident_message_shows_the_card(harness) -> None:
+    person = harness.person()
+    await person.send_text("ميخوام برق خونمون سه فاز بشه")  # Arabic ي, no ZWNJ
+    [card] = await person.wait_for_reply()
+    assert card.text.startswith("📄 شناسنامه خدمت: افزایش یا کاهش قدرت انشعاب")
+
+
+async def test_vague_message_offers_choices_and_none_of_these(harness) -> None:
+    person = harness.person()
+    await person.send_text("کنتور")
+    [choices] = await person.wait_for_reply()
+    assert choices.text == texts.SEARCH_AMBIGUOUS
+    labels = [label for row in choices.inline_buttons for label, _ in row]
+    assert 2 <= len(labels) - 1 <= 3
+    assert labels[-1] == texts.BTN_NONE_OF_THESE
+    await person.press(labels[0])
+    [card] = await person.wait_for_reply()
+    assert "شناسنامه خدمت" in card.text
+
+
+async def test_off_topic_gets_help_and_staff_button(harness) -> None:
+    person = harness.person()
+    await person.send_text("قبض گاز خونمون خیلی زیاد اومده")
+    [answer] = await person.wait_for_reply()
+    assert answer.text == texts.SEARCH_NONE.format(services=texts.BTN_SERVICES)
+    assert answer.inline_buttons[0][0][0] == texts.BTN_STAFF
+
+
+async def test_tracking_question_wins_over_service_words(harness) -> None:
+    person = harness.person()
+    await person.send_text("درخواست جابجایی کنتورم به کجا رسید؟")
+    [answer] = await person.wait_for_reply()
+    assert answer.text == texts.TRACK_NONE  # this citizen has filed nothing yet
+
+
+async def test_queries_are_logged_without_digits(harness) -> None:
+    person = harness.person()
+    await person.send_text("شماره من 09123456789 است، هوا چطوره")
+    await person.wait_for_reply()
+    [row] = await QueryLog.all()
+    assert "0912" not in row.normalized and "۰۹۱۲" not in row.normalized
+    assert "#" in row.normalized
+
+
+def test_nlp_eval_last_line(tmp_path) -> None:
+    """`skedbot nlp-eval FILE` ends with the machine-readable summary line."""
+    sample = tmp_path / "q.tsv"
+    sample.write_text(
+        "text\tcode\nکنتورم سوخته\tmeter-replacement\nسلام خوبی\tnone\n", encoding="utf-8"
+    )
+    out = (
+        subprocess.run(
+            [sys.executable, "-m", "bot", "nlp-eval", str(sample)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()
+    )
+    last = out[-1].split()
+    assert [part.split("=")[0] for part in last] == ["top1", "top3", "none_f1", "p99_ms"]
+    assert last[0] == "top1=1.000"
+
+
+async def test_nlp_misses_lists_frequent_unmatched_queries(database_url) -> None:
+    """Staff review: `skedbot nlp-misses` counts the unmatched normalised queries."""
+    import os
+
+    from bot.db import close_db, init_db
+
+    await init_db(database_url)
+    try:
+        for text, decision in [
+            ("قبض اب", "none"),
+            ("قبض اب", "none"),
+            ("سلام", "none"),
+            ("کنتور سوخته", "service"),
+        ]:
+            await QueryLog.create(normalized=text, decision=decision, score=0.0)
+    finally:
+        await close_db()
+    env = {**os.environ, "SKEDBOT_DATABASE_URL": database_url}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "nlp-misses"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env=env,
+    ).stdout.splitlines()
+    assert out == ["2\tقبض اب", "1\tسلام"]
