@@ -7,7 +7,8 @@ Peers (need the ``bench`` extra: rapidfuzz, scikit-learn):
 * character n-gram TF-IDF + LinearSVC trained on the same file, scored with 5-fold
   ``cross_val_predict`` so no message is judged by a model that saw it.
 
-Usage: ``python bench/nlp.py [FILE.tsv]`` (default: shared dev-queries.tsv).
+Usage: ``python bench/nlp.py [FILE.tsv ...]`` (default: shared dev-queries.tsv); one table
+per file, so a blind set is never mixed with the set the lexicon was written against.
 """
 
 from __future__ import annotations
@@ -119,9 +120,8 @@ def bench_tfidf(texts: Sequence[str], labels: Sequence[str]) -> Predictions:
     return predicted, lat, build_s
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0]) if args else DEFAULT_PATH
+def bench_file(path: Path) -> None:
+    """Print the three matchers' row for one labelled file."""
     rows = load_queries(path)
     texts = [t for t, _ in rows]
     labels = [c for _, c in rows]
@@ -136,6 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_row("rapidfuzz title match", labels, p, lat, b))
     p, lat, b = bench_tfidf(texts, labels)
     print(_row("tfidf char+LinearSVC (5cv)", labels, p, lat, b))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    paths = [Path(a) for a in args] or [DEFAULT_PATH]
+    for i, path in enumerate(paths):
+        if i:
+            print()
+        bench_file(path)
     return 0
 
 

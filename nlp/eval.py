@@ -1,6 +1,9 @@
 """Measure the intent matcher on a labelled TSV file (header ``text<TAB>code``).
 
-``skedbot nlp-eval FILE.tsv`` calls :func:`main`; the report's last line is machine-read::
+Only the measuring lives here; building the matcher from the catalog is wiring and lives in
+``bot`` (``skedbot nlp-eval FILE.tsv`` builds, then calls :func:`evaluate` and
+:func:`format_report`), so ``nlp`` never imports ``bot`` or ``models``. The report's last
+line is machine-read::
 
     top1=0.xxx top3=0.xxx none_f1=0.xxx p99_ms=x.xx
 """
@@ -9,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -19,7 +21,14 @@ from typing import Protocol
 
 from nlp.matcher import MatchResult
 
-__all__ = ["EvalReport", "evaluate", "format_report", "load_queries", "main"]
+__all__ = [
+    "EvalReport",
+    "evaluate",
+    "format_report",
+    "load_queries",
+    "score_predictions",
+    "timed_build",
+]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "shared" / "catalog" / "dev-queries.tsv"
 
@@ -131,20 +140,3 @@ def timed_build(build: Callable[[], _Matcher]) -> tuple[_Matcher, float]:
     start = time.perf_counter()
     matcher = build()
     return matcher, time.perf_counter() - start
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m nlp.eval [FILE.tsv]``: build from the catalog, evaluate, print."""
-    from bot.intents import build_matcher  # wiring lives in bot; imported only here
-    from models.catalog import load_catalog
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0]) if args else DEFAULT_PATH
-    catalog = load_catalog()
-    matcher, build_s = timed_build(lambda: build_matcher(catalog))
-    print(format_report(evaluate(matcher, path, build_s)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Literal
 
+from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver
 
@@ -54,6 +55,12 @@ WEAK_FLOOR = 0.5
 AMBIGUOUS_RATIO = 0.85
 """Runner-up at or above this share of the best score makes the decision ``ambiguous``."""
 
+NGRAM_WEIGHT = 3.0
+"""Weight of the character n-gram cosine (0..1) added to every service's lexicon score."""
+NGRAM_MIN = 0.25
+"""Cosines below this are noise (one shared common gram) and add nothing: «ساعت چنده»
+must not climb over WEAK_FLOOR on n-grams alone."""
+
 _KIND_BOOST = {"keyword": 1.0, "phrase": 1.0, "title": 0.9, "description": 0.25}
 _IDF_TOP = 3.0
 _NEGATIVE_FACTOR = 0.25
@@ -71,6 +78,15 @@ _ID_CONTEXT = frozenset(
     {"شناسه", "ملی", "پستی", "موبایل", "همراه", "تلفن", "تماس", "قبض", "اشتراک", "کدملی"}
 )
 _MONEY = frozenset({"تومان", "ریال", "هزار", "میلیون", "تومن"})
+# A status question: something was filed (noun + past verb) and the writer now waits.
+_FILED_NOUNS = frozenset({"ثبت", "درخواست", "اعتراض", "شکایت", "تقاضا", "فرم", "درخواستم"})
+_FILED_VERBS = frozenset(
+    {"کردم", "کردیم", "دادم", "دادیم", "بودم", "بودیم", "زدم", "زدیم", "فرستادم", "فرستادیم"}
+)
+_WAITING = frozenset(
+    {"جواب", "جوابش", "نتیجه", "نتیجش", "نتیجه‌اش", "خبری", "خبر", "هنوز", "منتظر", "چی", "چه",
+     "شد", "مرحله", "وضعیت", "کی", "کجا", "رسید", "نیامده", "نیومده", "ندادند", "ندادن"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +188,11 @@ class IntentMatcher:
         self._by_term: dict[str, list[_Entry]] = defaultdict(list)
         for e in self._entries:
             self._by_term[e.terms[0]].append(e)
+        documents: dict[str, list[str]] = defaultdict(list)
+        for code, _, words, negative in raw:
+            if not negative:
+                documents[code].extend(words)
+        self._ngrams = CharNgramIndex(documents)
 
     @classmethod
     def from_catalog(cls, services: Iterable[ServiceText]) -> IntentMatcher:
@@ -199,6 +220,10 @@ class IntentMatcher:
                 positions[found[0]].append(i)
 
         scores = self._score(positions, sims, weights)
+        content = [w for w in words if w not in self._stop and not w.isdigit()]
+        for code, cos in self._ngrams.similarities(content).items():
+            if code not in (TRACK, NONE) and cos >= NGRAM_MIN:
+                scores[code] = scores.get(code, 0.0) + NGRAM_WEIGHT * cos
         code_found = _tracking_code(words)
         services = sorted(
             ((c, scores.get(c, 0.0)) for c in self.codes if c not in (TRACK, NONE)),
@@ -206,6 +231,8 @@ class IntentMatcher:
             reverse=True,
         )
         track_score = scores.get(TRACK, 0.0) + (TRACK_FLOOR if code_found else 0.0)
+        if _status_question(words):
+            track_score += TRACK_FLOOR
         none_score = scores.get(NONE, 0.0)
         best = services[0][1] if services else 0.0
         vetoed = self._foreign(positions)
@@ -290,7 +317,12 @@ class IntentMatcher:
         return scores
 
     def _foreign(self, positions: dict[str, list[int]]) -> bool:
-        """Another company's matter: a ``none`` keyword and no electricity word."""
+        """Another company's matter: a ``none`` keyword and no electricity word.
+
+        A several-word ``none`` keyword counts only when its words stand together: «قبض
+        موبایل» is the phone bill, but «شماره موبایلم … پیامک قبض» is our own subscriber
+        data and must not be vetoed.
+        """
         has_foreign = has_anchor = False
         for term in positions:
             for entry in self._by_term.get(term, ()):
@@ -299,7 +331,8 @@ class IntentMatcher:
                 if entry.negative:
                     has_anchor = True
                 elif entry.kind == "keyword":
-                    has_foreign = True
+                    span = _closest(entry.terms, positions)
+                    has_foreign |= max(span) - min(span) < len(entry.terms) + 1
         return has_foreign and not has_anchor
 
 
@@ -328,6 +361,19 @@ def _clause_weights(words: list[str]) -> list[float]:
             if weights[j] == 1.0:
                 weights[j] = _CONTRAST_WEIGHT
     return weights
+
+
+def _status_question(words: list[str]) -> bool:
+    """«اعتراض به قبض ثبت کردم، جوابش کی میاد؟»: a filing verb, then a waiting word.
+
+    Naming the service does not make it a new request: the writer filed already and asks
+    where it stands. A payment («پرداخت کردم، کی وصل می‌شه») is not a filing, so
+    reconnection keeps those.
+    """
+    for i, word in enumerate(words):
+        if word in _FILED_VERBS and _FILED_NOUNS & set(words[max(0, i - 3) : i]):
+            return bool(_WAITING & set(words[i + 1 :]))
+    return False
 
 
 def _tracking_code(words: list[str]) -> bool:

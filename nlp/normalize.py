@@ -21,6 +21,7 @@ from functools import cache
 from importlib import resources
 
 from hazm import Normalizer
+from hazm.constants import TRANSLATION_DST, TRANSLATION_SRC
 
 from nlp.latin import LatinConverter
 
@@ -92,15 +93,37 @@ _POSSESSIVE_WRITTEN = {"مون": "مان", "تون": "تان", "شون": "شان
 _NOT_POSSESSIVE = frozenset(["زیتون", "ستون", "میمون", "نشون", "کانون", "قانون", "صابون", "بیرون"])
 
 
+class _HazmSteps:
+    """hazm's Normalizer steps we use, with its character table built once.
+
+    ``Normalizer.normalize`` rebuilds its 100-entry translation table on every call, a
+    third of a millisecond per message; we build it once and call the remaining steps
+    (Persian style, diacritics, unicode replacements, special characters) directly.
+    """
+
+    def __init__(self) -> None:
+        self._hazm = Normalizer(
+            correct_spacing=False,
+            decrease_repeated_chars=False,
+            seperate_mi=False,
+            persian_numbers=False,
+        )
+        self._table = str.maketrans(dict(zip(TRANSLATION_SRC, TRANSLATION_DST, strict=False)))
+
+    def normalize(self, text: str) -> str:
+        """The same result as ``Normalizer.normalize`` in our configuration."""
+        hazm = self._hazm
+        text = text.translate(self._table)
+        text = hazm.persian_style(text)
+        text = hazm.remove_diacritics(text)
+        text = hazm.unicodes_replacement(text)
+        return hazm.remove_specials_chars(text)
+
+
 @cache
-def _hazm_normalizer() -> Normalizer:
-    """One hazm Normalizer per process; the cheap configuration (see module docstring)."""
-    return Normalizer(
-        correct_spacing=False,
-        decrease_repeated_chars=False,
-        seperate_mi=False,
-        persian_numbers=False,
-    )
+def _hazm_normalizer() -> _HazmSteps:
+    """One hazm step runner per process; the cheap configuration (see module docstring)."""
+    return _HazmSteps()
 
 
 def _data_lines(name: str) -> list[str]:

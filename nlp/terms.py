@@ -52,9 +52,13 @@ _WHOLE_WORDS = frozenset(
 )
 _CONFUSABLE = str.maketrans("ضظذصثطحغعآ", "زززسستهقاا")
 # Index-side stemming never peels a lone «ی»: «خاموشی» (outage) and «خاموش» (off) differ.
-_INDEX_SUFFIXES = tuple(s for s in _SUFFIXES if s not in {"ی", "یه", "ای"})
+# «ای» is peeled (colloquial plural: خاموشیای، لامپای، پیامکای) but only down to a stem of
+# at least _MIN_AI_STEM letters, so «برای»/«صدای» are not cut to nothing.
+_INDEX_SUFFIXES = tuple(s for s in _SUFFIXES if s not in {"ی", "یه"})
+_MIN_AI_STEM = 4
 _MIN_STEM = 2
 _FUZZY_MIN = 4
+_MEMO_SIZE = 50_000
 
 
 def letter_key(word: str) -> str:
@@ -100,6 +104,7 @@ class TermResolver:
         while phrase-only verb forms («بگیرم») would turn «بیارم» into noise.
         """
         self.vocabulary = frozenset(vocabulary)
+        self._memo: dict[str, tuple[str, float] | None] = {}
         self._participles = frozenset(_participle(w) for w in self.vocabulary)
         targets = self.vocabulary if typo_targets is None else frozenset(typo_targets)
         self._by_key: dict[str, str] = {}
@@ -120,12 +125,25 @@ class TermResolver:
         if word in _WHOLE_WORDS:
             return word
         for stem in _peel(word, depth=2, suffixes=_INDEX_SUFFIXES):
-            if stem in self.vocabulary:
+            if stem in self.vocabulary and (len(stem) >= _MIN_AI_STEM or not word.endswith("ای")):
                 return self.canonical(stem)
         return _participle(word)
 
     def resolve(self, word: str) -> tuple[str, float] | None:
-        """Find the vocabulary term a query word stands for, with a confidence."""
+        """Find the vocabulary term a query word stands for, with a confidence.
+
+        Memoised: the same few thousand words recur in every message, and peeling plus
+        the typo search is most of a query's cost. The memo is bounded (cleared when full)
+        so a flood of random words cannot grow it without limit.
+        """
+        if word in self._memo:
+            return self._memo[word]
+        if len(self._memo) >= _MEMO_SIZE:
+            self._memo.clear()
+        found = self._memo[word] = self._resolve(word)
+        return found
+
+    def _resolve(self, word: str) -> tuple[str, float] | None:
         if word in self.vocabulary:
             return self.canonical(word), 1.0
         if _participle(word) != word and _participle(word) in self._participles:

@@ -100,3 +100,29 @@ def test_lexicon_alone_is_enough() -> None:
     )
     assert matcher.match("درخواست تست کنتور").best == "meter-test"
     assert matcher.match("مفاصا حساب میخوام").best == "settlement"
+
+
+COLLOQUIAL_SUFFIX_CASES = [
+    ("جدول خاموشیای امروز", "outage-schedule"),  # colloquial plural «ای» on an indexed noun
+    ("چراغای کوچه خاموشه", "street-lighting"),  # same suffix, another noun
+    ("کی میاد وصلش کنه بدهیمو دادم", "reconnection"),  # «میاد»: می + آید
+]
+
+STATUS_CASES = [
+    ("اعتراض ثبت کردم هنوز جوابی نیومده", "track"),  # filed, then waiting
+    ("شکایت کرده بودم چی شد", "track"),  # past perfect filing + «چی شد»
+    ("قبضمو پرداخت کردم کی وصل میشه", "reconnection"),  # a payment is not a filing
+    ("نحوه ثبت درخواست انشعاب جدید", "new-connection"),  # «how to file» is not a status
+]
+
+FOREIGN_CASES = [
+    ("شماره موبایلم عوض شده پیامک قبض نمیاد", "subscriber-info-update"),  # «قبض…موبایل» apart
+    ("قبض موبایلم زیاد اومده", "none"),  # «قبض موبایل» together: the phone bill
+    ("برای تعویض پلاک ماشین کجا برم", "none"),  # car plates: another agency
+]
+
+
+@pytest.mark.parametrize(("text", "code"), COLLOQUIAL_SUFFIX_CASES + STATUS_CASES + FOREIGN_CASES)
+def test_general_mechanisms(matcher: IntentMatcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert result.best == code, (result.decision, result.ranked[:3], result.normalized)

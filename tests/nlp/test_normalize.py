@@ -28,6 +28,10 @@ CASES = [
     ("salam bargh khoonamoon ghate", "سلام برق خانه‌مان قطع"),  # Finglish
     ("ghabzam ziad oomade", "قبضم زیاد آمده"),  # Finglish with vowel variants
     ("vasle mojadad", "وصل مجدد"),  # Finglish with an ezafe
+    ("میاد", "می‌آید"),  # «می» + colloquial «اد» (آید)
+    ("نمیذاره", "نمی‌گذارد"),  # colloquial گذار stem after نمی
+    ("درستش کنه", "درستش کند"),  # bare colloquial «کنه»
+    ("kar nemikone", "کار نمی‌کند"),  # Finglish negative verb
 ]
 
 
