@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     )
     telegram_admin_ids: IdList = Field(frozenset(), description="Telegram user ids of admins")
     bale_admin_ids: IdList = Field(frozenset(), description="Bale user ids of admins")
+    telegram_operator_ids: IdList = Field(
+        frozenset(), description="Telegram user ids of operators (admins are operators too)"
+    )
+    bale_operator_ids: IdList = Field(
+        frozenset(), description="Bale user ids of operators (admins are operators too)"
+    )
     storage_dir: Path = Field(Path("data/documents"), description="Folder for document files")
     webhook_host: str = Field("127.0.0.1", description="Address the webhook server binds")
     webhook_port: int = Field(8080, description="Port the webhook server binds")
@@ -87,10 +93,19 @@ class Settings(BaseSettings):
     extra_closed_dates: DateList = Field(
         frozenset(), description="Extra closed dates (YYYY-MM-DD, Gregorian) for the SLA clock"
     )
-    flood_limit: int = Field(20, description="Messages per user per minute before throttling")
+    flood_limit: int = Field(
+        30, description="Messages and button presses per user per minute before throttling"
+    )
     log_level: str = Field("INFO", description="Logging level")
 
-    @field_validator("telegram_admin_ids", "bale_admin_ids", "extra_closed_weekdays", mode="before")
+    @field_validator(
+        "telegram_admin_ids",
+        "bale_admin_ids",
+        "telegram_operator_ids",
+        "bale_operator_ids",
+        "extra_closed_weekdays",
+        mode="before",
+    )
     @classmethod
     def _int_list(cls, value: object) -> frozenset[int]:
         return frozenset(int(part) for part in _split(value))
@@ -118,6 +133,10 @@ class Settings(BaseSettings):
 
     def admin_ids(self, messenger: str) -> frozenset[int]:
         return getattr(self, f"{messenger}_admin_ids")
+
+    def operator_ids(self, messenger: str) -> frozenset[int]:
+        """Who may press the operator group's status buttons: operators and admins."""
+        return getattr(self, f"{messenger}_operator_ids") | self.admin_ids(messenger)
 
     def base_urls(self, messenger: str) -> tuple[str, str]:
         return getattr(self, f"{messenger}_base_url"), getattr(self, f"{messenger}_base_file_url")

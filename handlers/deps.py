@@ -36,7 +36,7 @@ class Deps:
     store: DocumentStore
     calendar: WorkCalendar
     max_text_length: int = 2000
-    flood_limit: int = 20
+    flood_limit: int = 30
     dialog_timeout_minutes: int = 120
     dialog_reminder_minutes: int = 60
     extra: dict[str, Any] = field(default_factory=dict)

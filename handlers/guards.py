@@ -33,10 +33,21 @@ class FloodGuard:
     def __init__(self) -> None:
         self._seen: dict[int, deque[float]] = defaultdict(deque)
         self._warned: set[int] = set()
+        self._album: dict[int, str] = {}
 
-    def allow(self, user_id: int, limit: int, now: float | None = None) -> bool | None:
-        """True to go on; False to warn once; None to drop silently."""
+    def allow(
+        self, user_id: int, limit: int, now: float | None = None, album: str | None = None
+    ) -> bool | None:
+        """True to go on; False to warn once; None to drop silently.
+
+        The photos of one album arrive as separate updates but are one act of the citizen's:
+        they count once, so filing a request with an album is never throttled.
+        """
         now = time.monotonic() if now is None else now
+        if album is not None:
+            if self._album.get(user_id) == album:
+                return True
+            self._album[user_id] = album
         window = self._seen[user_id]
         while window and now - window[0] > WINDOW_SECONDS:
             window.popleft()
@@ -55,7 +66,9 @@ async def flood_check(update: Update, context: Context) -> None:
     if user is None or chat is None or chat.type != chat.PRIVATE:
         return
     guard: FloodGuard = deps(context).extra.setdefault("flood", FloodGuard())
-    verdict = guard.allow(user.id, deps(context).flood_limit)
+    message = update.effective_message
+    album = message.media_group_id if message is not None else None
+    verdict = guard.allow(user.id, deps(context).flood_limit, album=album)
     if verdict is True:
         return
     if verdict is False:

@@ -537,11 +537,14 @@ async def file_request(
             bill_id=answers.get("bill_id"),
             deadline=deadline,
         )
-        for key, files in draft.documents.items():
-            for f in files:
+        # In card order: PostgreSQL's jsonb does not keep the draft's key order.
+        for step in steps_for(card):
+            if step.document is None:
+                continue
+            for f in draft.files(step):
                 await RequestDocument.create(
                     request=request,
-                    document_key=key,
+                    document_key=step.document.key,
                     sha256=f["sha256"],
                     path=f["path"],
                     mime=f["mime"],

@@ -1,0 +1,35 @@
+"""A flood of messages gets one Persian warning, not a reply each, and the bot stays usable."""
+
+from __future__ import annotations
+
+from handlers import texts
+from handlers.guards import FloodGuard
+from models.querylog import QueryLog
+from tests.e2e.conftest import Harness
+
+
+def test_album_counts_once() -> None:
+    guard = FloodGuard()
+    assert all(guard.allow(1, 3, now=0.0, album="g1") for _ in range(10))  # one album
+    assert guard.allow(1, 3, now=1.0) is True
+    assert guard.allow(1, 3, now=2.0) is True
+    assert guard.allow(1, 3, now=3.0) is False  # the 4th act in a minute: warn once
+    assert guard.allow(1, 3, now=4.0) is None  # then silence
+    assert guard.allow(2, 3, now=4.0) is True  # other citizens unaffected
+    assert guard.allow(1, 3, now=70.0) is True  # the window drained
+
+
+async def test_flood_is_throttled_and_recovers(harness: Harness) -> None:
+    limit = harness.settings.flood_limit
+    person = harness.person()
+    for i in range(limit + 15):
+        await person.send_text(f"سلام {i}")
+    await harness.standin.wait_until(
+        lambda: any(m.text == texts.FLOOD for m in person.inbox), timeout=20
+    )
+    await person.send_text("پایان")  # still inside the minute: dropped silently
+    await harness.standin.wait_until(lambda: harness.app.update_queue.empty(), timeout=10)
+    warnings = [m for m in person.inbox if m.text == texts.FLOOD]
+    assert len(warnings) == 1
+    assert len(person.inbox) == limit + 1  # one answer per allowed message + one warning
+    assert await QueryLog.all().count() == limit  # dropped messages did no work
