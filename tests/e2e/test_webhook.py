@@ -1,0 +1,273 @@
+"""``skedbot webhook``: updates pushed by the stand-in, in process and to two worker processes.
+
+In process, the stand-in pushes to :func:`bot.webhook.build_webhook_app` served on a free
+port; forged requests are posted to it directly. Then two real ``python -m bot webhook``
+processes share one database and the stand-in round-robins a conversation over them: a
+dialog opened on one worker is continued on the other, so it must come from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from telegram.ext import Application
+
+from bot.app import build_application, shared_resources
+from bot.db import close_db, init_db
+from bot.runtime import running_bots
+from bot.settings import Settings
+from bot.standin import BotApiStandIn
+from bot.webhook import SECRET_HEADER, build_webhook_app, set_webhooks, webhook_path
+from handlers import texts
+from tests.conftest import run_isolated
+
+TOKEN = "123456:TEST-TOKEN"
+SECRET = "s3cret-Path_token"
+QUERY = "ميخوام برق خونمون سه فاز بشه"
+QUERY_SERVICE = "افزایش یا کاهش قدرت انشعاب"
+
+
+class WebhookBot:
+    """A stand-in plus the bot's Application behind the webhook server, in this process."""
+
+    def __init__(self, messenger: str, standin: BotApiStandIn, app: Application, url: str) -> None:  # type: ignore[type-arg]
+        self.messenger = messenger
+        self.standin = standin
+        self.app = app
+        self.base = url
+
+    def url(self, messenger: str | None = None, secret: str = SECRET) -> str:
+        return self.base + webhook_path(messenger or self.messenger, secret)
+
+
+@pytest.fixture
+async def webhook_bot(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[WebhookBot]:
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "documents")
+    async with BotApiStandIn(token=TOKEN, profile=messenger) as standin:
+        resources = await shared_resources(settings)
+        app = build_application(
+            settings,
+            messenger,
+            resources,
+            token=TOKEN,
+            base_url=standin.base_url,
+            base_file_url=standin.base_file_url,
+        )
+        async with running_bots([app], resources, polling=False):
+            runner = web.AppRunner(build_webhook_app({messenger: app}, SECRET), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            try:
+                port = runner.addresses[0][1]
+                bot = WebhookBot(messenger, standin, app, f"http://127.0.0.1:{port}")
+                standin.deliver_to([bot.url()], secret_token=SECRET)
+                yield bot
+            finally:
+                standin.deliver_to(None)
+                await runner.cleanup()
+
+
+def _update(user_id: int, text: str) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "نفوذی"}
+    return {
+        "update_id": 900_000 + user_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": "نفوذی"},
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+async def test_start_through_the_webhook(webhook_bot: WebhookBot) -> None:
+    person = webhook_bot.standin.person(1001, "مریم")
+    await person.send_command("/start")
+    [welcome] = await person.wait_for_reply()
+    assert "مریم" in welcome.text
+    assert [texts.BTN_SEARCH, texts.BTN_SERVICES] in welcome.reply_buttons
+    async with aiohttp.ClientSession() as http, http.get(webhook_bot.base + "/healthz") as r:
+        assert (r.status, await r.text()) == (200, "ok")
+
+
+async def test_forged_requests_are_refused_and_not_processed(webhook_bot: WebhookBot) -> None:
+    intruder = 7007
+    headers = {SECRET_HEADER: SECRET}
+    async with aiohttp.ClientSession() as http:
+        forged = [
+            (webhook_bot.url(secret="wrong-secret"), headers),
+            (webhook_bot.url(secret=SECRET[:-1]), headers),
+            (webhook_bot.url(messenger="whatsapp"), headers),
+        ]
+        if webhook_bot.messenger == "telegram":  # Telegram must also send the header
+            forged += [
+                (webhook_bot.url(), {}),
+                (webhook_bot.url(), {SECRET_HEADER: "wrong-secret"}),
+            ]
+        for url, sent_headers in forged:
+            async with http.post(url, json=_update(intruder, "/start"), headers=sent_headers) as r:
+                assert r.status in (403, 404), url
+
+        for body in (b"{not json", b"[1, 2]", b"\xff\xfe"):
+            async with http.post(webhook_bot.url(), data=body, headers=headers) as r:
+                assert r.status == 400
+
+    # The queue is processed in order: once this reply is in, a forged one would be too.
+    person = webhook_bot.standin.person(1001, "مریم")
+    await person.send_command("/help")
+    await person.wait_for_reply()
+    assert webhook_bot.standin.messages(intruder) == []
+
+
+async def test_set_webhook_puts_the_secret_where_the_messenger_reads_it(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Both get the secret in the path; only Telegram is also given the header secret."""
+    name = webhook_bot.messenger
+    await set_webhooks({name: webhook_bot.app}, "https://bot.example.ir/", SECRET)
+    [call] = webhook_bot.standin.calls_to("setWebhook")
+    assert call.params["url"] == "https://bot.example.ir" + webhook_path(name, SECRET)
+    assert ("secret_token" in call.params) == (name == "telegram")
+
+
+# --------------------------------------------------------------------- two processes
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _seed(database_url: str) -> None:
+    from models.catalog import load_catalog
+    from models.seeding import seed_catalog
+
+    await init_db(database_url)
+    try:
+        await seed_catalog(load_catalog())
+    finally:
+        await close_db()
+
+
+async def _open_dialogs(database_url: str, user_id: int) -> list[str]:
+    from models.dialog import DialogState
+
+    await init_db(database_url)
+    try:
+        return list(await DialogState.filter(user_id=user_id).values_list("flow", flat=True))
+    finally:
+        await close_db()
+
+
+class Worker:
+    """One ``python -m bot webhook`` process; its output goes to a file, not a pipe."""
+
+    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.port = int(env["SKEDBOT_WEBHOOK_PORT"])
+        self.env = env
+        self.log = log.with_suffix(".log")
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, cwd: Path) -> None:
+        with self.log.open("wb") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "webhook",
+                env=self.env, cwd=cwd, stdout=out, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+
+    async def wait_healthy(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        assert self.process is not None
+        while loop.time() < deadline:
+            if self.process.returncode is not None:
+                break
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(self.base + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"worker {self.name} not healthy: {self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+    async def stop(self) -> int | None:
+        """SIGTERM (a clean stop), then SIGKILL if it does not go within 10 s."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            return process.returncode if process else None
+        process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            return await process.wait()
+
+
+async def test_two_worker_processes_share_the_dialog(database_url: str, tmp_path: Path) -> None:
+    await run_isolated(_seed(database_url))
+    async with BotApiStandIn(token=TOKEN, profile="bale") as standin:
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("SKEDBOT_")}
+        base_env.update(
+            SKEDBOT_DATABASE_URL=database_url,
+            SKEDBOT_BALE_TOKEN=TOKEN,
+            SKEDBOT_BALE_BASE_URL=standin.base_url,
+            SKEDBOT_BALE_BASE_FILE_URL=standin.base_file_url,
+            SKEDBOT_WEBHOOK_SECRET=SECRET,
+            SKEDBOT_STORAGE_DIR=str(tmp_path / "documents"),
+            SKEDBOT_LOG_LEVEL="WARNING",
+        )
+        workers = [
+            Worker(name, {**base_env, "SKEDBOT_WEBHOOK_PORT": str(_free_port())}, tmp_path / name)
+            for name in ("a", "b")
+        ]
+        try:
+            async with aiohttp.ClientSession() as http:
+                for worker in workers:
+                    await worker.start(tmp_path)
+                for worker in workers:
+                    await worker.wait_healthy(http)
+            a, b = workers
+            # Round-robin from here: the 1st update goes to A, the 2nd to B.
+            standin.deliver_to(
+                [a.base + webhook_path("bale", SECRET), b.base + webhook_path("bale", SECRET)]
+            )
+            person = standin.person(1001, "مریم")
+
+            await person.send_text(texts.BTN_SEARCH)
+            [prompt] = await person.wait_for_reply(timeout=10)
+            assert prompt.text == texts.SEARCH_PROMPT
+            assert await run_isolated(_open_dialogs(database_url, 1001)) == ["search"]
+
+            # A is gone: whatever answers next is B, which only has the database to go on.
+            assert await a.stop() == 0, a.output()
+            await person.send_text(QUERY)
+            [card] = await person.wait_for_reply(timeout=10)
+            assert card.text.startswith(texts.CARD_TITLE.format(title=QUERY_SERVICE))
+            assert await run_isolated(_open_dialogs(database_url, 1001)) == []  # B finished it
+            assert standin.pusher.delivered == 2
+        finally:
+            standin.deliver_to(None)
+            for worker in workers:
+                await worker.stop()
