@@ -15,9 +15,12 @@ __all__ = ["build_matcher", "service_texts"]
 
 
 def service_texts(catalog: Catalog) -> list[ServiceText]:
-    """One ServiceText per intent: every lexicon entry, plus cards that have no entry."""
+    """One ServiceText per intent: every lexicon entry, plus cards (and example-only
+    intents) that have no entry. Examples are attached to every intent that has them,
+    ``track`` and ``none`` included: those have no card but need training data most."""
     cards = {card.code: card for card in catalog.services}
     codes = list(catalog.lexicon) + [code for code in cards if code not in catalog.lexicon]
+    codes += [code for code in catalog.examples if code not in codes]
     texts: list[ServiceText] = []
     for code in codes:
         card = cards.get(code)
@@ -30,11 +33,13 @@ def service_texts(catalog: Catalog) -> list[ServiceText]:
                 keywords=lexicon.keywords if lexicon else (),
                 phrases=lexicon.phrases if lexicon else (),
                 negative=lexicon.negative if lexicon else (),
+                examples=catalog.examples.get(code, ()),
             )
         )
     return texts
 
 
 def build_matcher(catalog: Catalog) -> IntentMatcher:
-    """Build the matcher for ``catalog`` (done once at start-up; takes milliseconds)."""
+    """Build the matcher for ``catalog`` (done once at start-up, well under a second:
+    the learned scorer trains here, from the catalog's examples)."""
     return IntentMatcher.from_catalog(service_texts(catalog))

@@ -97,6 +97,7 @@ class Choice:
     label: str
     press: Callable[[], Awaitable[object]]
     url: str | None = None
+    message_id: int | None = None  # the message an inline button belongs to
 
 
 class TerminalPhone:
@@ -115,6 +116,8 @@ class TerminalPhone:
         self._answers_seen = 0
         self._last_activity = 0.0
         self._last_choices: list[str] = []
+        self._typed_after = 0  # the bot's last message id at the citizen's last action
+        self._pressed: int | None = None  # the message whose inline button was pressed last
         standin.on_message(self._on_message)
 
     # ------------------------------------------------------------------ output
@@ -184,14 +187,21 @@ class TerminalPhone:
         self._answers_seen = len(answers)
 
     # ----------------------------------------------------------------- buttons
-    def _latest_inline(self, chat_id: int) -> BotMessage | None:
+    def _latest_inline(self, chat_id: int, after: int = 0) -> BotMessage | None:
+        """The newest message with inline buttons sent since the citizen's last action.
+
+        Buttons of older messages belong to an earlier step and would only confuse the
+        numbering; the message whose button was just pressed stays (it may be edited in place).
+        """
         for message in reversed(self.standin.messages(chat_id)):
+            if message.message_id <= after and message.message_id != self._pressed:
+                return None
             if not message.deleted and message.inline_buttons:
                 return message
         return None
 
-    def _inline_choices(self, person: Person) -> list[Choice]:
-        message = self._latest_inline(person.chat_id)
+    def _inline_choices(self, person: Person, after: int = 0) -> list[Choice]:
+        message = self._latest_inline(person.chat_id, after)
         if message is None:
             return []
         choices = []
@@ -201,12 +211,18 @@ class TerminalPhone:
                     raw = message.inline_button(label) or {}
                     choices.append(Choice(label, _noop, url=str(raw.get("url", ""))))
                 else:
-                    choices.append(Choice(label, _press_data(person, data, message.message_id)))
+                    choices.append(
+                        Choice(
+                            label,
+                            _press_data(person, data, message.message_id),
+                            message_id=message.message_id,
+                        )
+                    )
         return choices
 
     def choices(self) -> list[Choice]:
         """The citizen's numbered buttons: the newest inline keyboard, then the reply keyboard."""
-        choices = self._inline_choices(self.citizen)
+        choices = self._inline_choices(self.citizen, self._typed_after)
         keyboard = self.citizen.reply_keyboard
         if keyboard is not None:
             for row in keyboard.reply_buttons:
@@ -228,8 +244,11 @@ class TerminalPhone:
         if latin.isdigit():
             choices = self.choices()
             if 1 <= int(latin) <= len(choices):
-                await self._choose(choices[int(latin) - 1])
+                choice = choices[int(latin) - 1]
+                self._mark_action(choice.message_id)
+                await self._choose(choice)
                 return True
+        self._mark_action(None)
         command = _COMMANDS.get(word)
         if command is not None:
             await command(self, args)
@@ -237,6 +256,11 @@ class TerminalPhone:
             await self.citizen.send_text(text)
         self._touch()
         return True
+
+    def _mark_action(self, pressed: int | None) -> None:
+        sent = self.standin.messages(self.citizen.chat_id)
+        self._typed_after = sent[-1].message_id if sent else 0
+        self._pressed = pressed
 
     async def _choose(self, choice: Choice) -> None:
         if choice.url is not None:

@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator, Sequence
 
 from telegram.ext import Application
 
+from bot import expiry, outbox  # noqa: F401  (register their periodic jobs)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
 from bot.db import close_db, init_db
 from bot.messengers import MESSENGERS
 from bot.settings import Settings
 from bot.workers import Workers
+from handlers.deps import KEY
 
 __all__ = ["configured_messengers", "running_bots", "serve_polling", "wait_for_stop"]
 
@@ -48,11 +50,16 @@ async def stop_app(app: Application) -> None:  # type: ignore[type-arg]
 
 @contextlib.asynccontextmanager
 async def running_bots(
-    apps: Sequence[Application], resources: SharedResources, *, polling: bool = True  # type: ignore[type-arg]
+    apps: Sequence[Application],
+    resources: SharedResources,
+    *,
+    polling: bool = True,  # type: ignore[type-arg]
 ) -> AsyncIterator[Workers]:
     """Start the Applications and the workers; stop all of them on exit, whatever happened."""
     started: list[Application] = []  # type: ignore[type-arg]
     workers = Workers(list(apps))
+    for app in apps:  # a status moved by the bot reaches the citizen without waiting a poll
+        app.bot_data[KEY].wake_workers = workers.wakeup.set
     try:
         for app in apps:
             await start_app(app, polling=polling)

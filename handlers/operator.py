@@ -33,10 +33,12 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
+from handlers.apply import _field_value as field_value  # the citizen's summary renders alike
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context
 from handlers.deps import Deps, deps
 from handlers.render import fa
+from handlers.texts import apply as apply_texts
 from handlers.texts import operator as otexts
 from models.identifiers import mask_mobile, mask_national_code
 from models.request import (
@@ -103,21 +105,25 @@ def status_text(request: ServiceRequest, set_by: str | None = None) -> str:
 
 
 def _answer_value(key: str, value: Any) -> str:
+    """One answer as staff read it: identifiers masked, the rest exactly as the citizen's
+    own summary showed it (one rendering, in the application feature)."""
     if key == "national_code":
         return fa(mask_national_code(str(value)))
     if key == "mobile":
         return fa(mask_mobile(str(value)))
     if isinstance(value, bool):
         return otexts.YES if value else otexts.NO
-    if isinstance(value, dict):
-        lat = value.get("latitude", value.get("lat"))
-        lon = value.get("longitude", value.get("lon"))
-        if lat is not None and lon is not None:
-            return otexts.LOCATION.format(lat=fa(lat), lon=fa(lon))
     if isinstance(value, list | tuple):
         value = texts.LIST_SEPARATOR.join(str(v) for v in value)
-    text = fa(value)
+    try:
+        text = field_value(key, value)
+    except (KeyError, TypeError, AttributeError):  # a shape this version does not know
+        text = fa(value)
     return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
+
+
+def _answer_label(key: str) -> str:
+    return apply_texts.FIELD_NAMES.get(key) or otexts.FIELD_LABELS.get(key, key)
 
 
 def is_urgent(request: ServiceRequest) -> bool:
@@ -148,9 +154,7 @@ def announcement_text(request: ServiceRequest, messenger: str) -> str:
     if request.bill_id:
         lines.append(otexts.REQUEST_BILL_ID.format(value=fa(request.bill_id)))
     answers = [
-        otexts.REQUEST_ANSWER_ITEM.format(
-            label=otexts.FIELD_LABELS.get(key, key), value=_answer_value(key, value)
-        )
+        otexts.REQUEST_ANSWER_ITEM.format(label=_answer_label(key), value=_answer_value(key, value))
         for key, value in request.answers.items()
         if key not in _HIDDEN_ANSWERS
         and not key.startswith("_")

@@ -25,23 +25,15 @@ DOCUMENT_CAPTION = "{title} — درخواست {code}"
 NAMELESS = "بی‌نام"
 YES = "بله"
 NO = "خیر"
-LOCATION = "{lat}، {lon}"
 
 MESSENGER_NAMES: dict[str, str] = {"telegram": "تلگرام", "bale": "بله"}
 
 FIELD_LABELS: dict[str, str] = {
     "bill_id": "شناسه قبض",
-    "address": "نشانی",
-    "location": "موقعیت روی نقشه",
-    "postal_code": "کد پستی",
-    "amperage": "آمپر و فاز درخواستی",
-    "tariff": "تعرفه درخواستی",
-    "description": "شرح",
-    "usage": "نوع کاربری",
-    "duration": "مدت",
     "national_code": "کد ملی",
     "mobile": "تلفن همراه",
 }
+"""Answers the application dialog's own FIELD_NAMES does not name."""
 
 # ---- the status message and its buttons ------------------------------------------------
 STATUS_MESSAGE = "📋 درخواست {code} — {service}\nوضعیت: {status}"
