@@ -49,7 +49,13 @@ class SharedResources:
 
 
 async def load_matcher() -> IntentMatcher:
-    """The matcher over the active services in the database (seeded from the catalog)."""
+    """The matcher over the active services in the database (seeded from the catalog).
+
+    Lexicon entries of services come from the database (staff edit them there); the
+    ``track``/``none`` lexicon and every intent's example messages come from the catalog
+    files, since the database holds no examples. Examples of inactive services are left
+    out: the learned scorer must not rank a service the bot cannot open.
+    """
     file_catalog = load_catalog()
     services = await Service.filter(active=True)
     lexicon = {
@@ -63,10 +69,12 @@ async def load_matcher() -> IntentMatcher:
                 phrases=tuple(service.lexicon.get("phrases", ())),
                 negative=tuple(service.lexicon.get("negative", ())),
             )
+    active = {s.code for s in services} | set(BOT_INTENTS)
     catalog = Catalog(
         categories=file_catalog.categories,
         services=tuple(s.to_card() for s in services),
         lexicon=lexicon,
+        examples={c: texts for c, texts in file_catalog.examples.items() if c in active},
     )
     return build_matcher(catalog)
 

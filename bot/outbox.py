@@ -3,6 +3,8 @@
 ``status_event`` is shared with back-office tools: whoever inserts a row with
 ``delivered_at`` empty (the operator buttons through ``move_to``, or a raw SQL ``INSERT``)
 owes the citizen a message, and this job sends it on the messenger the citizen filed from.
+A tool that only ``UPDATE``s ``service_request.status`` is caught too: each round first
+writes the missing event (:func:`models.request.record_external_status_changes`).
 Rows of a messenger this process has no Application for are left for a process that has.
 
 Several processes, one PostgreSQL: a batch is claimed with ``SELECT … FOR UPDATE SKIP
@@ -35,7 +37,12 @@ from handlers import texts
 from handlers.render import fa
 from handlers.texts import notices
 from models.citizen import Citizen
-from models.request import RequestStatus, StatusEvent
+from models.request import (
+    RequestStatus,
+    ServiceRequest,
+    StatusEvent,
+    record_external_status_changes,
+)
 
 __all__ = ["MAX_ATTEMPTS", "deliver_status_events", "notice_text"]
 
@@ -128,20 +135,34 @@ async def _deliver(apps: dict[str, Application], event: StatusEvent) -> None:  #
 
 
 async def _deliver_batch(apps: dict[str, Application]) -> int:  # type: ignore[type-arg]
-    """Claim and send up to :data:`BATCH` events; the number claimed."""
+    """Claim the requests of up to :data:`BATCH` pending events and send their notices.
+
+    The claim locks requests, not events: a process owns all of a request's pending notices
+    at once, so two processes never send one request's notices out of order. Returns how
+    many pending events were seen (a full batch means "look again").
+    """
     waiting_events, waiting_requests = _waiting()
+    pending = StatusEvent.filter(
+        delivered_at=None,
+        attempts__lt=MAX_ATTEMPTS,
+        request__citizen__messenger__in=list(apps),
+    )
+    if waiting_events:
+        pending = pending.exclude(id__in=waiting_events).exclude(request_id__in=waiting_requests)
+    request_ids = await pending.order_by("id").limit(BATCH).values_list("request_id", flat=True)
+    if not request_ids:
+        return 0
     async with _claiming() as locking:
-        query = StatusEvent.filter(
-            delivered_at=None,
-            attempts__lt=MAX_ATTEMPTS,
-            request__citizen__messenger__in=list(apps),
-        )
-        if waiting_events:
-            query = query.exclude(id__in=waiting_events).exclude(request_id__in=waiting_requests)
-        query = query.order_by("id").limit(BATCH)
+        claimed = ServiceRequest.filter(id__in=set(request_ids))
         if locking:
-            query = query.select_for_update(skip_locked=True, of=(StatusEvent._meta.db_table,))
-        events = await query.select_related("request__service", "request__citizen")
+            claimed = claimed.select_for_update(skip_locked=True)
+        # values_list() would drop FOR UPDATE (Tortoise 1.1): fetch the rows themselves.
+        owned = [request.id for request in await claimed.only("id")]
+        events = (
+            await pending.filter(request_id__in=owned)
+            .order_by("id")
+            .select_related("request__service", "request__citizen")
+        )
         held: set[int] = set()
         for event in events:
             if event.request_id in held:  # type: ignore[attr-defined]
@@ -149,7 +170,7 @@ async def _deliver_batch(apps: dict[str, Application]) -> int:  # type: ignore[t
             await _deliver(apps, event)
             if event.id in _retry_at:
                 held.add(event.request_id)  # type: ignore[attr-defined]
-    return len(events)
+    return len(request_ids)
 
 
 @periodic("outbox", 1.0)
@@ -157,5 +178,6 @@ async def deliver_status_events(apps: dict[str, Application]) -> None:  # type: 
     """Deliver everything owed now; woken early by the bot's own status moves."""
     if not apps:
         return
+    await record_external_status_changes()
     while await _deliver_batch(apps) == BATCH:
         pass

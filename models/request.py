@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields, timezone
+from tortoise.expressions import F
+from tortoise.fields import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -29,6 +31,7 @@ __all__ = [
     "RequestStatus",
     "ServiceRequest",
     "StatusEvent",
+    "record_external_status_changes",
 ]
 
 
@@ -109,6 +112,12 @@ class ServiceRequest(Model):
         "models.Service", related_name="requests", on_delete=fields.RESTRICT
     )
     status = fields.CharEnumField(RequestStatus, max_length=24, default=RequestStatus.SUBMITTED)
+    announced_status = fields.CharField(
+        max_length=24,
+        default=RequestStatus.SUBMITTED.value,
+        db_default=RequestStatus.SUBMITTED.value,
+        description="last status the citizen was told of, differs after an external UPDATE",
+    )
     answers: dict[str, Any] = fields.JSONField(default=dict, description="dialog answers")
     national_code = fields.CharField(max_length=10, null=True)
     mobile = fields.CharField(max_length=11, null=True)
@@ -135,9 +144,12 @@ class ServiceRequest(Model):
             if status not in TRANSITIONS[RequestStatus(fresh.status)]:
                 raise IllegalTransition(f"{fresh.status} -> {status}")
             fresh.status = status
+            fresh.announced_status = status
             if status not in OPEN_STATUSES:
                 fresh.closed_at = timezone.now()
-            await fresh.save(update_fields=["status", "closed_at", "updated_at"])
+            await fresh.save(
+                update_fields=["status", "announced_status", "closed_at", "updated_at"]
+            )
             event = await StatusEvent.create(
                 request_id=self.id, status=status, actor=actor, note=note
             )
@@ -172,11 +184,13 @@ class StatusEvent(Model):
         "models.ServiceRequest", related_name="events", on_delete=fields.CASCADE
     )
     status = fields.CharField(max_length=24, description="a RequestStatus value or an SLA event")
-    actor = fields.CharField(max_length=64, default="system", description="bot, operator:ID, …")
-    note = fields.TextField(default="", description="shown to the citizen")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    actor = fields.CharField(
+        max_length=64, default="system", db_default="system", description="bot, operator:ID, …"
+    )
+    note = fields.TextField(default="", db_default="", description="shown to the citizen")
+    created_at = fields.DatetimeField(auto_now_add=True, db_default=Now())
     delivered_at = fields.DatetimeField(null=True)
-    attempts = fields.IntField(default=0)
+    attempts = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "status_event"
@@ -184,3 +198,31 @@ class StatusEvent(Model):
     async def mark_delivered(self, when: datetime | None = None) -> None:
         self.delivered_at = when or timezone.now()
         await self.save(update_fields=["delivered_at"])
+
+
+async def record_external_status_changes() -> int:
+    """Queue a notice for every status another program wrote straight into ``service_request``.
+
+    Back-office tools may change ``service_request.status`` with a plain ``UPDATE`` and no
+    event. ``announced_status`` is the last status the citizen was (or is being) told of;
+    :meth:`ServiceRequest.move_to` keeps the two equal, so a difference means the status was
+    changed outside it: this writes the missing event so the outbox tells the citizen. Each
+    request is re-checked under its row lock, so several bot processes reconciling at once
+    write one event, not several. Returns how many were written.
+    """
+    written = 0
+    changed = await ServiceRequest.filter(status__not=F("announced_status")).values_list(
+        "id", flat=True
+    )
+    for request_id in changed:
+        async with in_transaction():
+            request = await ServiceRequest.select_for_update().get(id=request_id)
+            if request.status == request.announced_status:
+                continue
+            await StatusEvent.create(request_id=request.id, status=request.status, actor="external")
+            if request.status not in OPEN_STATUSES and request.closed_at is None:
+                request.closed_at = timezone.now()
+            request.announced_status = request.status
+            await request.save(update_fields=["announced_status", "closed_at"])
+            written += 1
+    return written

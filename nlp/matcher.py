@@ -12,48 +12,43 @@ and an intent's score is the sum over the message's words. IDF is computed acros
 so «برق» (everywhere) weighs nothing and «مفاصاحساب» (one service) a lot. Multi-word
 entries are how the lexicon tells «قطع موقت» from «قطع … بدهی» from «برق قطعه».
 
-Decisions, in this order (why: see each rule):
+Besides the lexicon, the catalog's example messages train a learned scorer at build
+(:mod:`nlp.learned`, Naive Bayes over the same normalised words); :mod:`nlp.decide` blends
+its probabilities with the lexicon scores and the rule signals into the final ranking:
 
-1. ``track`` – a request code (6+ digits that is not a mobile, bill or postal number) or a
-   status question; it wins over service words because «درخواست انشعاب دادم، چی شد؟» is
-   about the request, not about applying again.
-2. ``none`` – another company's matter (water, gas, telephone…: the ``none`` keywords)
-   with no electricity word (the ``none`` negatives); or no service scoring above the
-   calibrated floor; or chit-chat scoring above every service.
-3. ``ambiguous`` – the runner-up is close to the best, or the message names only a topic
-   («کنتور», «قبض»): offer up to three.
-4. ``service`` otherwise.
+* ``track`` – a request code (6+ digits that is not a mobile, bill or postal number) or a
+  status question weighs heavily for it: «درخواست انشعاب دادم، چی شد؟» is about the
+  request, not about applying again.
+* ``none`` – another company's matter (water, gas, telephone…: the ``none`` keywords)
+  with no electricity word (the ``none`` negatives), a best service score below the
+  calibrated floor, and chit-chat all weigh for it.
+* ``ambiguous`` – the runner-up is close to the best, or the best is weak: offer up to
+  three. ``service`` otherwise.
+
+Without examples the calibrated lexicon-only rules decide (see ``nlp.decide``).
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import product
-from typing import Literal
 
+from nlp.decide import BLEND, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
+from nlp.learned import NaiveBayes, features
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver
 
-__all__ = ["Decision", "IntentMatcher", "MatchResult", "ServiceText"]
-
-Decision = Literal["service", "ambiguous", "track", "none"]
+__all__ = ["Decision", "IntentMatcher", "MatchResult", "ServiceText", "Signals"]
 
 TRACK = "track"
 NONE = "none"
-
-NONE_FLOOR = 1.0
-"""Below this best-service score the message is ``none`` (calibrated on the dev and extra sets)."""
-TRACK_FLOOR = 2.2
-"""A ``track`` score at or above this wins over service words."""
-WEAK_FLOOR = 0.5
-"""Between this and NONE_FLOOR a message names a topic but no service («کنتور»): offer some."""
-AMBIGUOUS_RATIO = 0.85
-"""Runner-up at or above this share of the best score makes the decision ``ambiguous``."""
 
 NGRAM_WEIGHT = 3.0
 """Weight of the character n-gram cosine (0..1) added to every service's lexicon score."""
@@ -65,7 +60,6 @@ _KIND_BOOST = {"keyword": 1.0, "phrase": 1.0, "title": 0.9, "description": 0.25}
 _IDF_TOP = 3.0
 _NEGATIVE_FACTOR = 0.25
 _FAR_FACTOR = 0.5  # an entry whose words are scattered over a long message
-_TRACK_SHARE = 0.2  # track must also be this share of the best service score
 _REJECTED_WEIGHT = 0.15
 _CONTRAST_WEIGHT = 1.15
 _REJECTING = frozenset(
@@ -99,25 +93,8 @@ class ServiceText:
     keywords: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     negative: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class MatchResult:
-    """The matcher's answer. ``ranked`` starts with the decided code."""
-
-    decision: Decision
-    ranked: list[tuple[str, float]]
-    normalized: str
-    candidates: tuple[str, ...] = field(default=())
-
-    @property
-    def best(self) -> str:
-        """The code the bot should act on (or ask about first)."""
-        return self.ranked[0][0]
-
-    def top(self, k: int = 3) -> list[str]:
-        """The first ``k`` codes of the ranking."""
-        return [code for code, _ in self.ranked[:k]]
+    examples: tuple[str, ...] = ()
+    """Labelled messages asking for this intent: the learned scorer's training data."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +109,15 @@ class _Entry:
 class IntentMatcher:
     """Scores a message against every intent's lexicon; see the module docstring."""
 
-    def __init__(self, services: Iterable[ServiceText]) -> None:
-        services = list(services)
+    def __init__(self, services: Iterable[ServiceText], blend: Blend = BLEND) -> None:
+        with _gc_paused():
+            self._build(list(services), blend)
+
+    def _build(self, services: list[ServiceText], blend: Blend) -> None:
+        """The index: lexicon entries, IDF, n-gram documents, and the learned scorer."""
         self.codes = tuple(s.code for s in services)
+        self._service_codes = tuple(c for c in self.codes if c not in (TRACK, NONE))
+        self._blend = blend
         self._normalizer = TextNormalizer()  # lexicon side; rebuilt below with the vocabulary
         self._stop = stopwords()
         raw: list[tuple[str, str, tuple[str, ...], bool]] = []  # code, kind, words, negative
@@ -193,6 +176,9 @@ class IntentMatcher:
             if not negative:
                 documents[code].extend(words)
         self._ngrams = CharNgramIndex(documents)
+        self._learned = NaiveBayes(
+            {s.code: [self.features(t) for t in s.examples] for s in services if s.examples}
+        )
 
     @classmethod
     def from_catalog(cls, services: Iterable[ServiceText]) -> IntentMatcher:
@@ -204,10 +190,28 @@ class IntentMatcher:
         words = [w.replace(ZWNJ, "") for w in self._normalizer.normalize(text).split()]
         return [w for w in words if w not in self._stop]
 
+    def features(self, text: str) -> dict[str, float]:
+        """The learned scorer's features of ``text`` (see :func:`nlp.learned.features`)."""
+        return self._features(self._query_words(self._normalizer.normalize(text)))
+
+    def _query_words(self, normalized: str) -> list[str]:
+        return self._merge([w.replace(ZWNJ, "") for w in normalized.split()])
+
+    def _features(self, words: list[str]) -> dict[str, float]:
+        def term(word: str) -> str | None:
+            found = self._resolver.resolve(word)
+            return found[0] if found else None
+
+        return features(words, lambda w: w not in self._stop, term)
+
     def match(self, text: str) -> MatchResult:
         """Decide what ``text`` asks for."""
+        return self.decide(self.signals(text))
+
+    def signals(self, text: str) -> Signals:
+        """Everything the decision looks at, before any threshold is applied."""
         normalized = self._normalizer.normalize(text)
-        words = self._merge([w.replace(ZWNJ, "") for w in normalized.split()])
+        words = self._query_words(normalized)
         weights = _clause_weights(words)
         positions: dict[str, list[int]] = defaultdict(list)
         sims: dict[int, tuple[str, float]] = {}
@@ -224,42 +228,25 @@ class IntentMatcher:
         for code, cos in self._ngrams.similarities(content).items():
             if code not in (TRACK, NONE) and cos >= NGRAM_MIN:
                 scores[code] = scores.get(code, 0.0) + NGRAM_WEIGHT * cos
-        code_found = _tracking_code(words)
-        services = sorted(
-            ((c, scores.get(c, 0.0)) for c in self.codes if c not in (TRACK, NONE)),
-            key=lambda cs: cs[1],
-            reverse=True,
-        )
-        track_score = scores.get(TRACK, 0.0) + (TRACK_FLOOR if code_found else 0.0)
+        track_score = scores.get(TRACK, 0.0)
         if _status_question(words):
             track_score += TRACK_FLOOR
-        none_score = scores.get(NONE, 0.0)
-        best = services[0][1] if services else 0.0
-        vetoed = self._foreign(positions)
+        learned = self._learned.probabilities(self._features(words)) if self._learned else {}
+        foreign, foreign_phrase = self._foreign(positions)
+        return Signals(
+            normalized=normalized,
+            lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
+            track=track_score,
+            none=scores.get(NONE, 0.0),
+            code_found=_tracking_code(words),
+            foreign=foreign,
+            foreign_phrase=foreign_phrase,
+            learned=learned,
+        )
 
-        if code_found or track_score >= max(TRACK_FLOOR, _TRACK_SHARE * best):
-            decision: Decision = "track"
-        elif vetoed or best < WEAK_FLOOR or none_score > best:
-            decision = "none"
-        elif best < NONE_FLOOR or (len(services) > 1 and services[1][1] >= AMBIGUOUS_RATIO * best):
-            decision = "ambiguous"
-        else:
-            decision = "service"
-
-        ranked = [(TRACK, track_score), (NONE, max(none_score, NONE_FLOOR)), *services]
-        ranked.sort(key=lambda cs: cs[1], reverse=True)
-        if decision in ("track", "none"):
-            first = TRACK if decision == "track" else NONE
-            ranked.sort(key=lambda cs: cs[0] != first)
-            candidates: tuple[str, ...] = ()
-        else:
-            ranked = [cs for cs in ranked if cs[0] not in (TRACK, NONE)] + [
-                cs for cs in ranked if cs[0] in (TRACK, NONE)
-            ]
-            ratio = AMBIGUOUS_RATIO if best >= NONE_FLOOR else 0.5
-            close = [c for c, s in services[:3] if s >= ratio * best]
-            candidates = tuple(close) if decision == "ambiguous" else (services[0][0],)
-        return MatchResult(decision, ranked, normalized, candidates)
+    def decide(self, signals: Signals) -> MatchResult:
+        """Rank and decide from ``signals`` with this matcher's :class:`Blend`."""
+        return self._blend.decide(signals, self._service_codes)
 
     def _merge(self, words: list[str]) -> list[str]:
         """Join words written apart that the lexicon writes as one (جمع آوری), and split
@@ -316,14 +303,16 @@ class IntentMatcher:
                 scores[code] *= _NEGATIVE_FACTOR
         return scores
 
-    def _foreign(self, positions: dict[str, list[int]]) -> bool:
+    def _foreign(self, positions: dict[str, list[int]]) -> tuple[bool, bool]:
         """Another company's matter: a ``none`` keyword and no electricity word.
 
-        A several-word ``none`` keyword counts only when its words stand together: «قبض
-        موبایل» is the phone bill, but «شماره موبایلم … پیامک قبض» is our own subscriber
-        data and must not be vetoed.
+        Returns (any such keyword, a several-word one). A several-word ``none`` keyword
+        counts only when its words stand together: «قبض موبایل» is the phone bill, but
+        «شماره موبایلم … پیامک قبض» is our own subscriber data and must not be vetoed.
+        A single word («آب», «مالیات») is weaker evidence than such a phrase («قبض آب»):
+        «کنتور رو آب گرفت» is still our meter.
         """
-        has_foreign = has_anchor = False
+        has_foreign = has_phrase = has_anchor = False
         for term in positions:
             for entry in self._by_term.get(term, ()):
                 if entry.code != NONE or not all(t in positions for t in entry.terms):
@@ -332,8 +321,28 @@ class IntentMatcher:
                     has_anchor = True
                 elif entry.kind == "keyword":
                     span = _closest(entry.terms, positions)
-                    has_foreign |= max(span) - min(span) < len(entry.terms) + 1
-        return has_foreign and not has_anchor
+                    if max(span) - min(span) < len(entry.terms) + 1:
+                        has_foreign = True
+                        has_phrase |= len(entry.terms) > 1
+        return has_foreign and not has_anchor, has_phrase and not has_anchor
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the index is built.
+
+    Building allocates a few hundred thousand small strings, dicts and tuples (most of
+    them while training on the examples) that form no reference cycles; the collector
+    would still walk the whole growing index dozens of times meanwhile, a fifth to a
+    third of the build time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _closest(terms: tuple[str, ...], positions: dict[str, list[int]]) -> tuple[int, ...]:
@@ -381,9 +390,10 @@ def _tracking_code(words: list[str]) -> bool:
     for i, word in enumerate(words):
         if not _DIGITS.fullmatch(word) or _MOBILE.match(word):
             continue
-        before = set(words[max(0, i - 3) : i])
+        before = words[max(0, i - 3) : i]
         after = set(words[i + 1 : i + 3])
-        if before & _ID_CONTEXT or after & _MONEY:
+        # by prefix: «کد ملیم …», «قبضم …», «موبایلم …» name an identifier too
+        if any(w.startswith(c) for w in before for c in _ID_CONTEXT) or after & _MONEY:
             continue
         return True
     return False

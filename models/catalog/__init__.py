@@ -8,6 +8,10 @@ Two TOML files live beside this module:
 * ``lexicon.toml`` – per service code, the words citizens actually use (keywords, synonyms,
   everyday phrases). The intent matcher in :mod:`nlp` is built from these plus the card's
   title and description, so staff extend recognition without touching code.
+* ``examples/*.tsv`` – labelled citizen messages (``text<TAB>code``, header line first), the
+  training data of the matcher's learned scorer. Any number of files, read in name order;
+  staff add real misses (from ``skedbot nlp-misses``) to a file here and the bot learns them
+  at its next start, again without code.
 
 The files are read here, validated, and turned into frozen dataclasses; ``skedbot seed``
 copies them into the database (idempotently) where the bot and back-office tools read them.
@@ -18,11 +22,13 @@ Fields whose value is a reasonable guess rather than a published fact are listed
 from __future__ import annotations
 
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 __all__ = [
+    "BOT_INTENTS",
     "CATALOG_DIR",
     "Catalog",
     "CatalogError",
@@ -32,12 +38,16 @@ __all__ = [
     "ServiceCard",
     "ServiceLexicon",
     "load_catalog",
+    "load_examples",
 ]
 
 CATALOG_DIR = Path(__file__).resolve().parent
 
 Flow = Literal["apply", "info", "urgent"]
 """How the bot serves a service: a filing dialog, information only, or an urgent short report."""
+
+BOT_INTENTS: tuple[str, ...] = ("track", "none")
+"""Intents that are not services (no card) but have a lexicon entry and examples."""
 
 FLOWS: frozenset[str] = frozenset({"apply", "info", "urgent"})
 
@@ -116,11 +126,13 @@ class ServiceLexicon:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """The whole catalog: categories, cards in file order, and the lexicon by intent code."""
+    """The whole catalog: categories, cards in file order, the lexicon and the labelled
+    example messages by intent code (services, ``track`` and ``none``)."""
 
     categories: tuple[Category, ...]
     services: tuple[ServiceCard, ...]
     lexicon: dict[str, ServiceLexicon] = field(default_factory=dict)
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def service(self, code: str) -> ServiceCard:
         for card in self.services:
@@ -207,4 +219,38 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
                 phrases=_tuple(entry, "phrases"),
                 negative=_tuple(entry, "negative"),
             )
-    return Catalog(categories=categories, services=services, lexicon=lexicon)
+    known = set(codes) | set(BOT_INTENTS)
+    examples = load_examples(base / "examples", known)
+    return Catalog(categories=categories, services=services, lexicon=lexicon, examples=examples)
+
+
+EXAMPLES_HEADER = ("text", "code")
+
+
+def load_examples(directory: Path, codes: set[str]) -> dict[str, tuple[str, ...]]:
+    """Labelled messages from every ``*.tsv`` in ``directory``: code -> texts.
+
+    Each file is ``text<TAB>code`` with that header line; blank lines and ``#`` comments
+    are skipped. A code outside ``codes`` (a typo, a retired service) is an error naming
+    the file and line, because a mislabelled example silently teaches the matcher the
+    wrong intent. Texts repeated for one code are kept once; file order is kept so the
+    trained model is the same on every start.
+    """
+    found: dict[str, dict[str, None]] = defaultdict(dict)
+    if not directory.is_dir():
+        return {}
+    for path in sorted(directory.glob("*.tsv")):
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            parts = line.split("\t")
+            if tuple(p.strip() for p in parts) == EXAMPLES_HEADER:
+                continue
+            if len(parts) != 2 or not parts[0].strip():
+                raise CatalogError(f"{path.name}, line {number}: expected text<TAB>code")
+            text, code = parts[0].strip(), parts[1].strip()
+            if code not in codes:
+                raise CatalogError(f"{path.name}, line {number}: unknown intent code {code!r}")
+            found[code][text] = None
+    return {code: tuple(texts) for code, texts in found.items()}

@@ -225,6 +225,24 @@ async def test_back_office_row_reaches_the_citizen(harness) -> None:
     await eventually(all_delivered)
 
 
+async def test_back_office_status_update_reaches_the_citizen_once(harness) -> None:
+    """A tool changes service_request.status with a plain UPDATE and writes no event."""
+    citizen = harness.person(1001)
+    request = await make_request(harness)
+    await ServiceRequest._meta.db.execute_script(
+        f"UPDATE service_request SET status = 'in_progress' WHERE id = {request.id}"
+    )
+    [notice] = await citizen.wait_for_reply()
+    assert fa(request.tracking_code) in notice.text
+    assert texts.STATUS_LABELS["in_progress"] in notice.text
+    await eventually(all_delivered)
+    events = await StatusEvent.filter(request=request).values_list("status", "actor")
+    assert events == [("in_progress", "external")]
+    await deliver_status_events({harness.messenger: harness.app})  # another round: nothing new
+    assert await StatusEvent.filter(request=request).count() == 1
+    assert len(citizen.inbox) == 1
+
+
 async def test_blocked_citizen_does_not_jam_the_outbox(harness) -> None:
     gone = harness.person(1001)
     await gone.block()

@@ -1,0 +1,179 @@
+"""From signals to a decision: how the lexicon and the learned scorer are combined.
+
+The matcher measures a message three ways (:class:`Signals`): the lexicon score per intent
+(exact, stemmed and corrected term hits plus the character n-gram cosine), the rule
+signals (a request code, a status question, another company's matter), and the learned
+scorer's probabilities (:mod:`nlp.learned`). :class:`Blend` turns them into one score per
+intent and a decision.
+
+Why a blend rather than either alone: the lexicon is precise on the words it knows and
+blind to the rest; the learned model generalises over wordings but is only as good as its
+~20 examples per intent. Each intent's score is::
+
+    w × P_learned(c)  +  (1 − w) × lex(c) / (lex(c) + half)
+
+The squash maps the unbounded lexicon score onto 0..1 like a probability, so the two
+parts are comparable. ``none``'s lexicon part is 1 for another company's matter and
+grows as the best service score falls below the floor; ``track``'s is its status-question
+and keyword score. A request code (6+ digits) stays a hard ``track`` rule. The weights
+and thresholds were chosen by cross-validation on the training examples only (see
+``bench/nlp.py --cv``), never on the evaluation sets.
+
+Without examples (a test catalog, or a catalog whose examples were removed) the learned
+part is absent and the calibrated lexicon-only rules decide, as before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["BLEND", "Blend", "Decision", "MatchResult", "Signals"]
+
+Decision = Literal["service", "ambiguous", "track", "none"]
+
+TRACK = "track"
+NONE = "none"
+
+NONE_FLOOR = 1.0
+"""Below this best-service score the message is ``none`` (calibrated on the dev and extra sets)."""
+TRACK_FLOOR = 2.2
+"""A ``track`` score at or above this wins over service words."""
+WEAK_FLOOR = 0.5
+"""Between this and NONE_FLOOR a message names a topic but no service («کنتور»): offer some."""
+AMBIGUOUS_RATIO = 0.85
+"""Runner-up at or above this share of the best score makes the decision ``ambiguous``."""
+_TRACK_SHARE = 0.2  # track must also be this share of the best service score
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """The matcher's answer. ``ranked`` starts with the decided code."""
+
+    decision: Decision
+    ranked: list[tuple[str, float]]
+    normalized: str
+    candidates: tuple[str, ...] = field(default=())
+
+    @property
+    def best(self) -> str:
+        """The code the bot should act on (or ask about first)."""
+        return self.ranked[0][0]
+
+    def top(self, k: int = 3) -> list[str]:
+        """The first ``k`` codes of the ranking."""
+        return [code for code, _ in self.ranked[:k]]
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the matcher measured in one message, before any threshold."""
+
+    normalized: str
+    lexicon: dict[str, float]
+    """service code -> lexicon score (term hits + n-gram cosine); every service present"""
+    track: float
+    """``track`` keyword score plus the status-question bonus"""
+    none: float
+    """``none`` keyword score (chit-chat, other companies)"""
+    code_found: bool
+    """a request code (6+ digits, not a mobile/bill/postal number) is in the message"""
+    foreign: bool
+    """another company's matter and no electricity word"""
+    foreign_phrase: bool = False
+    """…named by a several-word keyword standing together («قبض آب»): strong evidence"""
+    learned: dict[str, float] = field(default_factory=dict)
+    """learned probabilities by code (services, track, none); empty without examples"""
+
+
+@dataclass(frozen=True, slots=True)
+class Blend:
+    """Weights and thresholds of the combination; see the module docstring."""
+
+    learned_weight: float = 0.7
+    """w: share of the learned probability in every intent's score."""
+    lexicon_temperature: float = 1.5
+    """Temperature of the softmax over lexicon scores (one unique term scores 3)."""
+    foreign_score: float = 10.0
+    """``none``'s lexicon score for another company's matter (a strong unique hit)."""
+    none_slope: float = 3.0
+    """``none``'s lexicon score per unit the best service falls below NONE_FLOOR."""
+    foreign_bonus: float = 0.5
+    """Added to ``none``'s blended score when another company's matter is named by a
+    phrase: «قبض آبم زیاد اومده» reads like a bill dispute to every other signal."""
+    none_bias: float = -0.05
+    """Added to ``none``'s blended score: how readily an unclear message is left unanswered
+    (slightly negative: offering a service costs the citizen less than a dead end)."""
+    ambiguous_ratio: float = 0.75
+    """Runner-up service at this share of the best: offer both."""
+    service_floor: float = 0.3
+    """A best service scoring below this is offered, not opened (ambiguous)."""
+
+    def decide(self, s: Signals, services: tuple[str, ...]) -> MatchResult:
+        """Rank every intent and decide; the lexicon-only rules when nothing was learned."""
+        if not s.learned:
+            return _lexicon_only(s, services)
+        lexicon = dict(s.lexicon)
+        best_lex = max(lexicon.values(), default=0.0)
+        lexicon[TRACK] = s.track + (TRACK_FLOOR if s.code_found else 0.0)
+        lexicon[NONE] = max(
+            self.foreign_score if s.foreign else 0.0,
+            s.none,
+            self.none_slope * (NONE_FLOOR - best_lex),
+        )
+        top_lex = max(lexicon.values())
+        exps = {c: math.exp((v - top_lex) / self.lexicon_temperature) for c, v in lexicon.items()}
+        total = sum(exps.values())
+        w = self.learned_weight
+        p = s.learned
+        scores = {c: w * p.get(c, 0.0) + (1 - w) * e / total for c, e in exps.items()}
+        scores[NONE] += self.none_bias + (self.foreign_bonus if s.foreign_phrase else 0.0)
+        ranked = sorted(scores.items(), key=lambda cs: (-cs[1], cs[0]))
+        first, top = ranked[0]
+        if first in (TRACK, NONE):
+            return MatchResult(first, ranked, s.normalized)  # type: ignore[arg-type]
+        close = tuple(
+            c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
+        )
+        if len(close) > 1 or top < self.service_floor:
+            return MatchResult("ambiguous", ranked, s.normalized, close)
+        return MatchResult("service", ranked, s.normalized, (first,))
+
+
+BLEND = Blend()
+"""The calibrated blend the bot uses."""
+
+
+def _lexicon_only(s: Signals, service_codes: tuple[str, ...]) -> MatchResult:
+    """The rules calibrated for the lexicon alone (no examples in the catalog)."""
+    services = sorted(
+        ((c, s.lexicon.get(c, 0.0)) for c in service_codes), key=lambda cs: cs[1], reverse=True
+    )
+    track_score = s.track + (TRACK_FLOOR if s.code_found else 0.0)
+    none_score = s.none
+    best = services[0][1] if services else 0.0
+
+    if s.code_found or track_score >= max(TRACK_FLOOR, _TRACK_SHARE * best):
+        decision: Decision = "track"
+    elif s.foreign or best < WEAK_FLOOR or none_score > best:
+        decision = "none"
+    elif best < NONE_FLOOR or (len(services) > 1 and services[1][1] >= AMBIGUOUS_RATIO * best):
+        decision = "ambiguous"
+    else:
+        decision = "service"
+
+    ranked = [(TRACK, track_score), (NONE, max(none_score, NONE_FLOOR)), *services]
+    ranked.sort(key=lambda cs: cs[1], reverse=True)
+    if decision in ("track", "none"):
+        first = TRACK if decision == "track" else NONE
+        ranked.sort(key=lambda cs: cs[0] != first)
+        candidates: tuple[str, ...] = ()
+    else:
+        ranked = [cs for cs in ranked if cs[0] not in (TRACK, NONE)] + [
+            cs for cs in ranked if cs[0] in (TRACK, NONE)
+        ]
+        ratio = AMBIGUOUS_RATIO if best >= NONE_FLOOR else 0.5
+        close = [c for c, v in services[:3] if v >= ratio * best]
+        candidates = tuple(close) if decision == "ambiguous" else (services[0][0],)
+    return MatchResult(decision, ranked, s.normalized, candidates)
