@@ -59,7 +59,7 @@ async def running_bots(
     started: list[Application] = []  # type: ignore[type-arg]
     workers = Workers(list(apps))
     for app in apps:  # a status moved by the bot reaches the citizen without waiting a poll
-        app.bot_data[KEY].wake_workers = workers.wakeup.set
+        app.bot_data[KEY].wake_workers = workers.wake
     try:
         for app in apps:
             await start_app(app, polling=polling)

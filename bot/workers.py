@@ -40,13 +40,22 @@ class Workers:
 
         self.apps = {app.bot_data[KEY].messenger: app for app in apps}
         self._tasks: list[asyncio.Task[None]] = []
-        self.wakeup = asyncio.Event()
+        self._wakeups: list[asyncio.Event] = []
+
+    def wake(self) -> None:
+        """Run every job now rather than at its next interval (e.g. a status just moved)."""
+        for event in self._wakeups:
+            event.set()
 
     def start(self) -> None:
         for name, interval, job in JOBS:
-            self._tasks.append(asyncio.create_task(self._loop(name, interval, job), name=name))
+            wakeup = asyncio.Event()  # one per job: a job clearing it must not eat another's
+            self._wakeups.append(wakeup)
+            self._tasks.append(
+                asyncio.create_task(self._loop(name, interval, job, wakeup), name=name)
+            )
 
-    async def _loop(self, name: str, interval: float, job: Job) -> None:
+    async def _loop(self, name: str, interval: float, job: Job, wakeup: asyncio.Event) -> None:
         while True:
             try:
                 await job(self.apps)
@@ -55,8 +64,8 @@ class Workers:
             except Exception:
                 log.exception("worker %s failed; retrying", name)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), timeout=interval)
-            self.wakeup.clear()
+                await asyncio.wait_for(wakeup.wait(), timeout=interval)
+            wakeup.clear()
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -27,7 +27,7 @@ from handlers import texts as general
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context, citizen_of, send, send_main_menu
 from handlers.deps import deps
-from handlers.render import fa
+from handlers.render import fa, field_value
 from handlers.texts import apply as texts
 from models.application import (
     FILING_FLOWS,
@@ -128,24 +128,6 @@ def _same_label(step: Step, citizen: Citizen) -> str | None:
     return texts.BTN_SAME.format(value=fa(shown))
 
 
-def _field_value(name: str, value: Any) -> str:
-    if value is None:
-        return texts.SUMMARY_SKIPPED
-    if name == "location":
-        if isinstance(value, str):  # typed instead of shared
-            return fa(value)
-        return texts.LOCATION_SHARED.format(lat=fa(value["lat"]), lon=fa(value["lon"]))
-    if name == "amperage":
-        return fa(
-            texts.AMPERAGE_VALUE.format(
-                amps=value["amps"], phase=texts.PHASE_NAMES.get(value["phase"], "")
-            )
-        )
-    if name in ("tariff", "usage"):
-        return texts.CHOICES.get(value, value)
-    return fa(value)
-
-
 def _summary_text(turn: Turn) -> str:
     summary = summarize(turn.card, turn.draft)
     lines = [texts.SUMMARY_TITLE, texts.SUMMARY_SERVICE.format(title=summary.title)]
@@ -158,7 +140,7 @@ def _summary_text(turn: Turn) -> str:
     if summary.bill_id:
         lines.append(texts.SUMMARY_BILL_ID.format(bill_id=fa(summary.bill_id)))
     lines += [
-        texts.SUMMARY_FIELD.format(name=texts.FIELD_NAMES[name], value=_field_value(name, value))
+        texts.SUMMARY_FIELD.format(name=texts.FIELD_NAMES[name], value=field_value(name, value))
         for name, value in summary.fields
     ]
     if summary.documents:
@@ -231,7 +213,7 @@ def _field_prompt(turn: Turn, step: Step, skip: list[list[str]]) -> tuple[str, A
         return text, keyboards.dialog_step(skip, location=texts.BTN_SEND_LOCATION)
     if name == "amperage":
         labels = [
-            _field_value("amperage", {"amps": a, "phase": p}) for a, p in texts.AMPERAGE_OPTIONS
+            field_value("amperage", {"amps": a, "phase": p}) for a, p in texts.AMPERAGE_OPTIONS
         ]
         rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
         return text, keyboards.dialog_step(rows + skip)

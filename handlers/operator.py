@@ -33,11 +33,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
-from handlers.apply import _field_value as field_value  # the citizen's summary renders alike
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context
 from handlers.deps import Deps, deps
-from handlers.render import fa
+from handlers.render import fa, field_value
 from handlers.texts import apply as apply_texts
 from handlers.texts import operator as otexts
 from models.identifiers import mask_mobile, mask_national_code

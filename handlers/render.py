@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers import texts
+from handlers.texts import apply as apply_texts
 from models.catalog import ServiceCard
 from models.digits import to_persian_digits
 
-__all__ = ["card_text", "fa"]
+__all__ = ["card_text", "fa", "field_value"]
 
 
 def fa(value: object) -> str:
@@ -60,3 +63,22 @@ def card_text(card: ServiceCard) -> str:
     if card.estimated:
         lines += ["", texts.CARD_ESTIMATED]
     return "\n".join(lines)
+
+
+def field_value(name: str, value: Any) -> str:
+    """One dialog answer as people read it, the same in the citizen's summary and for staff."""
+    if value is None:
+        return apply_texts.SUMMARY_SKIPPED
+    if name == "location":
+        if isinstance(value, str):  # typed instead of shared
+            return fa(value)
+        return apply_texts.LOCATION_SHARED.format(lat=fa(value["lat"]), lon=fa(value["lon"]))
+    if name == "amperage":
+        return fa(
+            apply_texts.AMPERAGE_VALUE.format(
+                amps=value["amps"], phase=apply_texts.PHASE_NAMES.get(value["phase"], "")
+            )
+        )
+    if name in ("tariff", "usage"):
+        return apply_texts.CHOICES.get(value, value)
+    return fa(value)

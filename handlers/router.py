@@ -66,6 +66,7 @@ async def dialog_button(update: Update, context: Context) -> None:
         return
     resume = flows.RESUMABLE.get(state.flow)
     if cb.action == "resume" and resume is not None:
+        await state.advance(state.step)  # the citizen is back: restart the idle clock
         await resume(update, context, state)
         return
     await send(update, context, texts.EXPIRED_BUTTON)

@@ -54,7 +54,7 @@ async def run_workers_until(harness, condition: Callable[[], Awaitable[bool]]) -
     """Wake the background jobs until ``condition`` holds (5 s at most)."""
     async with asyncio.timeout(5):
         while not await condition():
-            harness.workers.wakeup.set()
+            harness.workers.wake()
             await asyncio.sleep(0.02)
 
 
