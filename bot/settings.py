@@ -60,13 +60,21 @@ class Settings(BaseSettings):
     bale_operator_chat_id: int | None = Field(
         None, description="Bale group where staff receive requests"
     )
-    telegram_admin_ids: IdList = Field(frozenset(), description="Telegram user ids of admins")
-    bale_admin_ids: IdList = Field(frozenset(), description="Bale user ids of admins")
+    telegram_admin_ids: IdList = Field(
+        frozenset(),
+        description="Telegram user ids of admins, comma-separated (broadcasts, operator powers)",
+    )
+    bale_admin_ids: IdList = Field(
+        frozenset(),
+        description="Bale user ids of admins, comma-separated (broadcasts, operator powers)",
+    )
     telegram_operator_ids: IdList = Field(
-        frozenset(), description="Telegram user ids of operators (admins are operators too)"
+        frozenset(),
+        description="Telegram user ids of operators, comma-separated (admins are operators too)",
     )
     bale_operator_ids: IdList = Field(
-        frozenset(), description="Bale user ids of operators (admins are operators too)"
+        frozenset(),
+        description="Bale user ids of operators, comma-separated (admins are operators too)",
     )
     storage_dir: Path = Field(Path("data/documents"), description="Folder for document files")
     webhook_host: str = Field("127.0.0.1", description="Address the webhook server binds")
@@ -88,10 +96,11 @@ class Settings(BaseSettings):
     )
     extra_closed_weekdays: IdList = Field(
         frozenset(),
-        description="Extra closed weekdays for the SLA clock (0=Monday … 3=Thursday)",
+        description="Extra closed weekdays for the SLA clock, comma-separated (0=Monday … 3=Thursday)",
     )
     extra_closed_dates: DateList = Field(
-        frozenset(), description="Extra closed dates (YYYY-MM-DD, Gregorian) for the SLA clock"
+        frozenset(),
+        description="Extra closed dates for the SLA clock, comma-separated YYYY-MM-DD (Gregorian)",
     )
     flood_limit: int = Field(
         30, description="Messages and button presses per user per minute before throttling"

@@ -85,6 +85,9 @@ class Signals:
     """…named by a several-word keyword standing together («قبض آب»): strong evidence"""
     learned: dict[str, float] = field(default_factory=dict)
     """learned probabilities by code (services, track, none); empty without examples"""
+    evidence: bool = True
+    """some word is a term of a service's or ``track``'s lexicon, or an n-gram cosine
+    cleared its floor: without it the message never mentioned our domain"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from nlp.decide import BLEND, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, features
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
-from nlp.terms import TermResolver
+from nlp.terms import TermResolver, stems
 
 __all__ = ["Decision", "IntentMatcher", "MatchResult", "ServiceText", "Signals"]
 
@@ -168,9 +168,44 @@ class IntentMatcher:
         n = max(len(self.codes), 1)
         top = math.log((n + 1) / 1.5)
         self._idf = {t: _IDF_TOP * math.log((n + 1) / (len(c) + 0.5)) / top for t, c in df.items()}
-        self._by_term: dict[str, list[_Entry]] = defaultdict(list)
+        # Each entry is filed under its rarest term (the one fewest entries share): every
+        # term must be in the message anyway, and «برق», first word of hundreds of entries,
+        # would otherwise make every query test them all.
+        share: dict[str, int] = defaultdict(int)
         for e in self._entries:
-            self._by_term[e.terms[0]].append(e)
+            for t in e.terms:
+                share[t] += 1
+        by_term: dict[str, list[_Entry]] = defaultdict(list)
+        for e in self._entries:
+            by_term[min(e.terms, key=lambda t: (share[t], t))].append(e)
+        self._by_term = {t: tuple(es) for t, es in by_term.items()}
+        none_entries = [e for e in self._entries if e.code == NONE]
+        self._none_negative = tuple(e for e in none_entries if e.negative)
+        self._none_phrases = tuple(
+            e for e in none_entries if e.kind == "keyword" and not e.negative and len(e.terms) > 1
+        )
+        # Other companies' nouns: the one-word ``none`` keywords (آب، گاز، اینترنت…), as
+        # written (the stemmer must not turn «بیمه» into «بی»).
+        self._utility = frozenset(
+            words[0]
+            for code, kind, words, negative in raw
+            if code == NONE and kind == "keyword" and not negative and len(words) == 1
+        )
+        # Our service nouns such a noun can modify: one-word service keywords (قبض، کنتور،
+        # انشعاب، تعرفه، قطع…), the concepts a citizen names, not the words around them.
+        self._heads = frozenset(
+            e.terms[0]
+            for e in self._entries
+            if e.code not in (TRACK, NONE) and e.kind == "keyword" and len(e.terms) == 1
+        ) - self._utility
+        # Domain evidence: any term of a service's or track's own entries.
+        self._domain = frozenset(
+            t
+            for e in self._entries
+            if e.code != NONE and not e.negative and e.kind != "description"
+            for t in e.terms
+        )
+        self._utility_memo: dict[str, bool] = {}
         documents: dict[str, list[str]] = defaultdict(list)
         for code, _, words, negative in raw:
             if not negative:
@@ -225,14 +260,16 @@ class IntentMatcher:
 
         scores = self._score(positions, sims, weights)
         content = [w for w in words if w not in self._stop and not w.isdigit()]
+        evidence = not self._domain.isdisjoint(positions)
         for code, cos in self._ngrams.similarities(content).items():
             if code not in (TRACK, NONE) and cos >= NGRAM_MIN:
                 scores[code] = scores.get(code, 0.0) + NGRAM_WEIGHT * cos
+                evidence = True
         track_score = scores.get(TRACK, 0.0)
         if _status_question(words):
             track_score += TRACK_FLOOR
         learned = self._learned.probabilities(self._features(words)) if self._learned else {}
-        foreign, foreign_phrase = self._foreign(positions)
+        foreign, foreign_phrase = self._foreign(words, positions, sims)
         return Signals(
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
@@ -242,6 +279,7 @@ class IntentMatcher:
             foreign=foreign,
             foreign_phrase=foreign_phrase,
             learned=learned,
+            evidence=evidence,
         )
 
     def decide(self, signals: Signals) -> MatchResult:
@@ -303,28 +341,68 @@ class IntentMatcher:
                 scores[code] *= _NEGATIVE_FACTOR
         return scores
 
-    def _foreign(self, positions: dict[str, list[int]]) -> tuple[bool, bool]:
-        """Another company's matter: a ``none`` keyword and no electricity word.
+    def _foreign(
+        self, words: list[str], positions: dict[str, list[int]], sims: dict[int, tuple[str, float]]
+    ) -> tuple[bool, bool]:
+        """Another company's matter and no electricity word: (any evidence, strong evidence).
 
-        Returns (any such keyword, a several-word one). A several-word ``none`` keyword
-        counts only when its words stand together: «قبض موبایل» is the phone bill, but
-        «شماره موبایلم … پیامک قبض» is our own subscriber data and must not be vetoed.
-        A single word («آب», «مالیات») is weaker evidence than such a phrase («قبض آب»):
-        «کنتور رو آب گرفت» is still our meter.
+        Strong: another company's noun *modifies* one of our service nouns — «انشعاب گاز»,
+        «تعرفه گاز صنعتی», «قبض آبمون», «قطع آب» — or a several-word ``none`` keyword stands
+        together («تلفن ثابت»). Words may stand between only if they are content words
+        («قبض گاز صنعتی»); a function word breaks the pattern: «کنتور رو آب گرفت» is water
+        flooding *our* meter. The electricity words (the ``none`` negatives) veto it, except
+        the modified noun itself: «انشعاب» is ours, «انشعاب گاز» is not.
+
+        Weak: a lone foreign noun («آب قطع شده», «اینترنت خونه قطعه») with no electricity
+        word anywhere (and «کنتور» counts as one: «کنتور رو آب گرفت»).
         """
-        has_foreign = has_phrase = has_anchor = False
-        for term in positions:
-            for entry in self._by_term.get(term, ()):
-                if entry.code != NONE or not all(t in positions for t in entry.terms):
-                    continue
-                if entry.negative:
-                    has_anchor = True
-                elif entry.kind == "keyword":
-                    span = _closest(entry.terms, positions)
-                    if max(span) - min(span) < len(entry.terms) + 1:
-                        has_foreign = True
-                        has_phrase |= len(entry.terms) > 1
-        return has_foreign and not has_anchor, has_phrase and not has_anchor
+        anchors: set[int] = set()
+        for entry in self._none_negative:
+            if all(t in positions for t in entry.terms):
+                anchors.update(_closest(entry.terms, positions))
+        strong = False
+        for entry in self._none_phrases:
+            if all(t in positions for t in entry.terms):
+                span = _closest(entry.terms, positions)
+                if self._tight(words, min(span), max(span), len(entry.terms)) and anchors <= set(
+                    span
+                ):
+                    strong = True
+        utility = [j for j, w in enumerate(words) if self._is_utility(w, sims.get(j))]
+        for j in utility:
+            for i in (j - 1, j - 2):
+                head = sims.get(i)
+                if (
+                    head is not None
+                    and head[0] in self._heads
+                    and self._tight(words, i, j, 2)
+                    and anchors <= {i, j}
+                ):
+                    strong = True
+        weak = bool(utility) and not anchors
+        return strong or weak, strong
+
+    def _tight(self, words: list[str], start: int, end: int, n_terms: int) -> bool:
+        """The words from ``start`` to ``end`` read as one noun phrase: at most one extra
+        word between the terms, and never a function word («رو», «به», «که»)."""
+        if end - start + 1 > n_terms + 1:
+            return False
+        return all(words[k] not in self._stop for k in range(start + 1, end))
+
+    def _is_utility(self, word: str, resolved: tuple[str, float] | None) -> bool:
+        """Another company's noun, inflected or not («آبمون», «گازش», «اینترنتم»).
+
+        The resolver does not peel «آب» out of «آبمون» (two-letter stems are too risky in
+        general); for this short closed list a peeled stem is safe.
+        """
+        if resolved is not None and resolved[0] in self._utility:
+            return True
+        found = self._utility_memo.get(word)
+        if found is None:
+            found = word in self._utility or any(st in self._utility for st in stems(word))
+            if len(self._utility_memo) < 50_000:
+                self._utility_memo[word] = found
+        return found
 
 
 @contextmanager

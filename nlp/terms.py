@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["TermResolver", "letter_key"]
+__all__ = ["TermResolver", "letter_key", "stems"]
 
 # Longest first. Written and colloquial possessives, plurals, object marker, copula.
 _SUFFIXES = (
@@ -83,6 +83,15 @@ def _peel(word: str, depth: int = 2, suffixes: tuple[str, ...] = _SUFFIXES) -> l
         out.extend(nxt)
         frontier = nxt
     return sorted(dict.fromkeys(out), key=len, reverse=True)
+
+
+def stems(word: str) -> list[str]:
+    """Every stem of ``word`` by peeling up to two suffixes, with no vocabulary check.
+
+    For short closed word lists only (the matcher's foreign nouns): unguided peeling
+    turns many words into other words.
+    """
+    return _peel(word, depth=2)
 
 
 def _participle(word: str) -> str:
