@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     )
     extra_closed_weekdays: IdList = Field(
         frozenset(),
-        description="Extra closed weekdays for the SLA clock, comma-separated (0=Monday … 3=Thursday)",
+        description="Extra closed weekdays for the SLA clock, comma-separated (0=Mon … 3=Thu)",
     )
     extra_closed_dates: DateList = Field(
         frozenset(),
