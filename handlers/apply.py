@@ -253,9 +253,30 @@ async def _save(turn: Turn, step_name: str) -> None:
 
 
 async def _forward(update: Update, context: Context, turn: Turn, before: str = "") -> None:
-    """The current step is answered (in ``turn.draft``): save and ask the next one."""
-    nxt = turn.draft.forward(turn.steps, turn.step.name)
-    await _save(turn, nxt.name)
+    """The current step is answered (in ``turn.draft``): save and ask the next one.
+
+    Another process may have saved the dialog at the same step meanwhile (an album item's
+    receipt is recorded after the citizen sees it): then this answer goes onto the dialog
+    as re-read. Only a dialog that moved to another step is a real conflict."""
+    step = turn.step
+    for attempt in range(SAVE_ATTEMPTS):
+        draft = turn.draft
+        nxt = draft.forward(turn.steps, step.name)
+        try:
+            await _save(turn, nxt.name)
+            break
+        except StaleDialog:
+            fresh = await DialogState.current(turn.state.messenger, turn.state.user_id)
+            if (
+                attempt == SAVE_ATTEMPTS - 1
+                or fresh is None
+                or fresh.id != turn.state.id
+                or fresh.step != step.name
+            ):
+                raise
+            turn.state, turn.draft = fresh, Draft.from_data(fresh.data)
+            if step.name in draft.answers:
+                turn.draft.answers[step.name] = draft.answers[step.name]
     await _ask(update, context, turn, before)
 
 
@@ -513,9 +534,14 @@ async def _keep_file(
     is_image: bool,
 ) -> None:
     """Write the file into the dialog (re-reading it if another process moved it meanwhile)
-    and confirm; the items of one album share one receipt message, edited as they arrive."""
+    and confirm; the items of one album share one receipt message, edited as they arrive.
+
+    An album's items may be handled by several processes at once, so the album's count is
+    saved together with the file, and only the process that saved the album's first item
+    sends the receipt; see :func:`_show_album` for how the others edit it."""
     step = turn.step
     assert step.document is not None
+    group = message.media_group_id
     state: DialogState | None = turn.state
     for _ in range(SAVE_ATTEMPTS):
         if state is None or state.flow != FLOW or state.step != step.name:
@@ -526,6 +552,13 @@ async def _keep_file(
             await send(update, context, texts.DIALOG_MOVED)
             return
         added = draft.add_file(step, record)
+        first_of_album = False
+        if added and group is not None:
+            if draft.album is not None and draft.album.get("group") == group:
+                draft.album["count"] += 1
+            else:
+                draft.album = {"group": group, "message_id": None, "count": 1}
+                first_of_album = True
         try:
             await state.advance(step.name, draft.to_data())
             break
@@ -538,35 +571,71 @@ async def _keep_file(
     if not added:
         await send(update, context, texts.DUPLICATE_FILE.format(title=title))
         return
+    if group is not None and not first_of_album:
+        await _show_album(context, state, step, group)
+        return
     total = len(draft.files(step))
-    arg = f"{state.id}.{step.name}"
-    markup = keyboards.inline_pair(
-        (texts.BTN_MORE, "app", "more", arg), (texts.BTN_NEXT, "app", "next", arg)
-    )
-    group = message.media_group_id
-    album = draft.album if group is not None and (draft.album or {}).get("group") == group else None
-    if album is not None:
-        album["count"] += 1
-        text = texts.RECEIVED_ALBUM.format(
-            count=fa(album["count"]), title=title, total=fa(total), next=texts.BTN_NEXT
-        )
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=state.chat_id, message_id=album["message_id"], reply_markup=markup
-            )
-        except TelegramError:
-            album = None  # the receipt is gone or unchanged: send a new one below
-        else:
-            await _save(turn, step.name)
-            return
     what = texts.FILE_WORD_PHOTO if is_image else texts.FILE_WORD_PDF
     text = texts.RECEIVED.format(what=what, n=fa(total), title=title, next=texts.BTN_NEXT)
     chat = update.effective_chat
     assert chat is not None
-    sent = await context.bot.send_message(chat.id, text, reply_markup=markup)
+    sent = await context.bot.send_message(chat.id, text, reply_markup=_receipt_buttons(state, step))
     if group is not None:
-        draft.album = {"group": group, "message_id": sent.message_id, "count": 1}
-        await _save(turn, step.name)
+        await _show_album(context, state, step, group, sent.message_id)
+
+
+def _receipt_buttons(state: DialogState, step: Step) -> Any:
+    arg = f"{state.id}.{step.name}"
+    return keyboards.inline_pair(
+        (texts.BTN_MORE, "app", "more", arg), (texts.BTN_NEXT, "app", "next", arg)
+    )
+
+
+async def _show_album(
+    context: Context, state: DialogState, step: Step, group: str, receipt: int | None = None
+) -> None:
+    """Bring the album's one receipt up to date with the dialog in the database.
+
+    ``receipt`` (the first item's process) is recorded in the dialog first; until then the
+    other items' processes cannot edit it, so the recorder edits it afterwards for them.
+    Edits from several processes may land out of order, so each process re-reads after its
+    edit and edits again until what it showed is what is saved. The receipt is a courtesy:
+    a failed edit changes nothing saved."""
+    assert step.document is not None
+    shown = 1 if receipt is not None else None
+    for _ in range(MAX_FILES_PER_DOCUMENT + SAVE_ATTEMPTS):
+        current = await DialogState.current(state.messenger, state.user_id)
+        if current is None or current.id != state.id or current.step != step.name:
+            return  # moved on («بعدی», «بازگشت», another dialog): the receipt is history
+        draft = Draft.from_data(current.data)
+        album = draft.album
+        if album is None or album.get("group") != group:
+            return
+        if receipt is not None and album.get("message_id") is None:
+            album["message_id"] = receipt
+            try:
+                await current.advance(step.name, draft.to_data())
+            except StaleDialog:
+                continue
+        if album.get("message_id") is None or album["count"] == shown:
+            return
+        text = texts.RECEIVED_ALBUM.format(
+            count=fa(album["count"]),
+            title=step.document.title,
+            total=fa(len(draft.files(step))),
+            next=texts.BTN_NEXT,
+        )
+        try:
+            await context.bot.edit_message_text(
+                text,
+                chat_id=current.chat_id,
+                message_id=album["message_id"],
+                reply_markup=_receipt_buttons(current, step),
+            )
+        except TelegramError as error:
+            log.info("album receipt not edited: %s", type(error).__name__)
+            return
+        shown = album["count"]
 
 
 def _too_large(size: int, limit: int) -> str:

@@ -43,6 +43,9 @@ class WebhookPusher:
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
         self.delivered = 0
+        self.deliveries: dict[str, int] = {}
+        """Updates acknowledged per target URL (kept across :meth:`detach`), so a test can
+        tell that every worker of several got its share."""
         self._session: aiohttp.ClientSession | None = None
         self._queues: list[asyncio.Queue[dict[str, Any]]] = []
         self._in_flight: dict[int, dict[str, Any]] = {}
@@ -113,6 +116,7 @@ class WebhookPusher:
                 delay = min(delay * 2, 1.0)
             self._in_flight.pop(update["update_id"], None)
             self.delivered += 1
+            self.deliveries[url] = self.deliveries.get(url, 0) + 1
 
     async def _post(self, url: str, update: dict[str, Any]) -> bool:
         if not is_loopback_url(url):

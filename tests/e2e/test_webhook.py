@@ -8,12 +8,7 @@ dialog opened on one worker is continued on the other, so it must come from the 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,9 +26,10 @@ from bot.standin import BotApiStandIn
 from bot.webhook import SECRET_HEADER, build_webhook_app, set_webhooks, webhook_path
 from handlers import texts
 from tests.conftest import run_isolated
+from tests.e2e.workers import SECRET, TOKEN, Worker
+from tests.e2e.workers import free_port as _free_port
+from tests.e2e.workers import seed as _seed
 
-TOKEN = "123456:TEST-TOKEN"
-SECRET = "s3cret-Path_token"
 QUERY = "ميخوام برق خونمون سه فاز بشه"
 QUERY_SERVICE = "افزایش یا کاهش قدرت انشعاب"
 
@@ -147,23 +143,6 @@ async def test_set_webhook_puts_the_secret_where_the_messenger_reads_it(
 # --------------------------------------------------------------------- two processes
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def _seed(database_url: str) -> None:
-    from models.catalog import load_catalog
-    from models.seeding import seed_catalog
-
-    await init_db(database_url)
-    try:
-        await seed_catalog(load_catalog())
-    finally:
-        await close_db()
-
-
 async def _open_dialogs(database_url: str, user_id: int) -> list[str]:
     from models.dialog import DialogState
 
@@ -172,57 +151,6 @@ async def _open_dialogs(database_url: str, user_id: int) -> list[str]:
         return list(await DialogState.filter(user_id=user_id).values_list("flow", flat=True))
     finally:
         await close_db()
-
-
-class Worker:
-    """One ``python -m bot webhook`` process; its output goes to a file, not a pipe."""
-
-    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.port = int(env["SKEDBOT_WEBHOOK_PORT"])
-        self.env = env
-        self.log = log.with_suffix(".log")
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self, cwd: Path) -> None:
-        with self.log.open("wb") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "webhook",
-                env=self.env, cwd=cwd, stdout=out, stderr=asyncio.subprocess.STDOUT,
-            )  # fmt: skip
-
-    async def wait_healthy(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        assert self.process is not None
-        while loop.time() < deadline:
-            if self.process.returncode is not None:
-                break
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(self.base + "/healthz") as r:
-                    if r.status == 200:
-                        return
-            await asyncio.sleep(0.1)
-        raise AssertionError(f"worker {self.name} not healthy: {self.output()}")
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
-
-    async def stop(self) -> int | None:
-        """SIGTERM (a clean stop), then SIGKILL if it does not go within 10 s."""
-        process = self.process
-        if process is None or process.returncode is not None:
-            return process.returncode if process else None
-        process.send_signal(signal.SIGTERM)
-        try:
-            return await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            return await process.wait()
 
 
 async def test_two_worker_processes_share_the_dialog(database_url: str, tmp_path: Path) -> None:
