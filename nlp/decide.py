@@ -15,9 +15,11 @@ blind to the rest; the learned model generalises over wordings but is only as go
 The squash maps the unbounded lexicon score onto 0..1 like a probability, so the two
 parts are comparable. ``none``'s lexicon part is 1 for another company's matter and
 grows as the best service score falls below the floor; ``track``'s is its status-question
-and keyword score. A request code (6+ digits) stays a hard ``track`` rule. The weights
-and thresholds were chosen by cross-validation on the training examples only (see
-``bench/nlp.py --cv``), never on the evaluation sets.
+and keyword score. A request code (6+ digits) stays a hard ``track`` rule, and a message
+with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned model
+is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
+The weights and thresholds were chosen by cross-validation on the training examples only
+(see ``bench/nlp.py --cv``), never on the evaluation sets.
 
 Without examples (a test catalog, or a catalog whose examples were removed) the learned
 part is absent and the calibrated lexicon-only rules decide, as before.
@@ -86,8 +88,8 @@ class Signals:
     learned: dict[str, float] = field(default_factory=dict)
     """learned probabilities by code (services, track, none); empty without examples"""
     evidence: bool = True
-    """some word is a term of a service's or ``track``'s lexicon, or an n-gram cosine
-    cleared its floor: without it the message never mentioned our domain"""
+    """a lexicon entry of a service or ``track`` hit, or an n-gram cosine cleared its
+    floor: without it the message never mentioned our domain"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +107,20 @@ class Blend:
     foreign_bonus: float = 0.5
     """Added to ``none``'s blended score when another company's matter is named by a
     phrase: «قبض آبم زیاد اومده» reads like a bill dispute to every other signal."""
-    none_bias: float = -0.05
+    none_bias: float = -0.03
     """Added to ``none``'s blended score: how readily an unclear message is left unanswered
     (slightly negative: offering a service costs the citizen less than a dead end)."""
     ambiguous_ratio: float = 0.75
     """Runner-up service at this share of the best: offer both."""
     service_floor: float = 0.3
     """A best service scoring below this is offered, not opened (ambiguous)."""
+    bare_confidence: float = 0.15
+    """A message with no domain evidence (``Signals.evidence`` false, no code, no foreign
+    noun) is ``none`` unless the learned model gives some service or ``track`` at least
+    this probability. Tempered probabilities over 27 intents are flat: a greeting's
+    noise tops out near 0.07, while the learned wordings that name no lexicon term
+    («mamooretoon bad raftar bood») reach 0.2 and more. Cross-validated on the examples
+    (``bench/nlp.py --cv``): 0.10–0.15 is a plateau, higher starts losing services."""
 
     def decide(self, s: Signals, services: tuple[str, ...]) -> MatchResult:
         """Rank every intent and decide; the lexicon-only rules when nothing was learned."""
@@ -132,6 +141,9 @@ class Blend:
         p = s.learned
         scores = {c: w * p.get(c, 0.0) + (1 - w) * e / total for c, e in exps.items()}
         scores[NONE] += self.none_bias + (self.foreign_bonus if s.foreign_phrase else 0.0)
+        if self._off_domain(s):
+            # above every other score, so the ranking stays sorted and none leads it
+            scores[NONE] = max(scores.values()) + 0.01
         ranked = sorted(scores.items(), key=lambda cs: (-cs[1], cs[0]))
         first, top = ranked[0]
         if first in (TRACK, NONE):
@@ -142,6 +154,17 @@ class Blend:
         if len(close) > 1 or top < self.service_floor:
             return MatchResult("ambiguous", ranked, s.normalized, close)
         return MatchResult("service", ranked, s.normalized, (first,))
+
+    def _off_domain(self, s: Signals) -> bool:
+        """Nothing in the message is about electricity and the learned model is unsure.
+
+        «سلام علیکم», «شب بخیر», «خسته نباشید»: no lexicon term, no n-gram, so the learned
+        model's ranking of services is noise over words it saw in every class.
+        """
+        if s.evidence or s.code_found or s.foreign:
+            return False
+        confident = max((v for c, v in s.learned.items() if c != NONE), default=0.0)
+        return confident < self.bare_confidence
 
 
 BLEND = Blend()

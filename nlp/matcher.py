@@ -20,8 +20,11 @@ its probabilities with the lexicon scores and the rule signals into the final ra
   status question weighs heavily for it: «درخواست انشعاب دادم، چی شد؟» is about the
   request, not about applying again.
 * ``none`` – another company's matter (water, gas, telephone…: the ``none`` keywords)
-  with no electricity word (the ``none`` negatives), a best service score below the
-  calibrated floor, and chit-chat all weigh for it.
+  with no electricity word (the ``none`` negatives), strongest when their noun modifies
+  one of our service nouns («انشعاب گاز», «قبض آبمون»); a best service score below the
+  calibrated floor; chit-chat. A message with no domain evidence at all (no lexicon entry
+  of a service or ``track`` hit, no n-gram above its floor) is ``none`` unless the learned
+  model is confident (see ``Blend.bare_confidence``).
 * ``ambiguous`` – the runner-up is close to the best, or the best is weak: offer up to
   three. ``service`` otherwise.
 
@@ -36,11 +39,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
+from operator import add
 
 from nlp.decide import BLEND, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
-from nlp.learned import NaiveBayes, features
+from nlp.learned import NaiveBayes, bigrams, features, word_features
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver, stems
@@ -55,6 +59,10 @@ NGRAM_WEIGHT = 3.0
 NGRAM_MIN = 0.25
 """Cosines below this are noise (one shared common gram) and add nothing: «ساعت چنده»
 must not climb over WEAK_FLOOR on n-grams alone."""
+
+_WORD_MEMO = 50_000
+"""Bound of the per-word caches (cleared when full: a flood of random words cannot grow
+them without limit)."""
 
 _KIND_BOOST = {"keyword": 1.0, "phrase": 1.0, "title": 0.9, "description": 0.25}
 _IDF_TOP = 3.0
@@ -104,6 +112,8 @@ class _Entry:
     terms: tuple[str, ...]
     boost: float
     negative: bool = False
+    values: tuple[float, ...] = ()
+    """idf × boost per term: the part of a hit's value fixed at build."""
 
 
 class IntentMatcher:
@@ -168,6 +178,10 @@ class IntentMatcher:
         n = max(len(self.codes), 1)
         top = math.log((n + 1) / 1.5)
         self._idf = {t: _IDF_TOP * math.log((n + 1) / (len(c) + 0.5)) / top for t, c in df.items()}
+        self._entries = [
+            replace(e, values=tuple(self._idf.get(t, 0.0) * e.boost for t in e.terms))
+            for e in self._entries
+        ]
         # Each entry is filed under its rarest term (the one fewest entries share): every
         # term must be in the message anyway, and «برق», first word of hundreds of entries,
         # would otherwise make every query test them all.
@@ -193,24 +207,22 @@ class IntentMatcher:
         )
         # Our service nouns such a noun can modify: one-word service keywords (قبض، کنتور،
         # انشعاب، تعرفه، قطع…), the concepts a citizen names, not the words around them.
-        self._heads = frozenset(
-            e.terms[0]
-            for e in self._entries
-            if e.code not in (TRACK, NONE) and e.kind == "keyword" and len(e.terms) == 1
-        ) - self._utility
-        # Domain evidence: any term of a service's or track's own entries.
-        self._domain = frozenset(
-            t
-            for e in self._entries
-            if e.code != NONE and not e.negative and e.kind != "description"
-            for t in e.terms
+        self._heads = (
+            frozenset(
+                e.terms[0]
+                for e in self._entries
+                if e.code not in (TRACK, NONE) and e.kind == "keyword" and len(e.terms) == 1
+            )
+            - self._utility
         )
+        self._utility_lengths = sorted({len(w) for w in self._utility})
         self._utility_memo: dict[str, bool] = {}
         documents: dict[str, list[str]] = defaultdict(list)
         for code, _, words, negative in raw:
             if not negative:
                 documents[code].extend(words)
         self._ngrams = CharNgramIndex(documents)
+        self._word_parts: dict[str, tuple[tuple[float, ...], float]] = {}
         self._learned = NaiveBayes(
             {s.code: [self.features(t) for t in s.examples] for s in services if s.examples}
         )
@@ -233,11 +245,35 @@ class IntentMatcher:
         return self._merge([w.replace(ZWNJ, "") for w in normalized.split()])
 
     def _features(self, words: list[str]) -> dict[str, float]:
-        def term(word: str) -> str | None:
-            found = self._resolver.resolve(word)
-            return found[0] if found else None
+        return features(words, self._is_content, self._term)
 
-        return features(words, lambda w: w not in self._stop, term)
+    def _learned_probabilities(self, words: list[str]) -> dict[str, float]:
+        """The learned posterior, from cached per-word parts plus the message's bigrams.
+
+        Same numbers as ``probabilities(features(words))`` (the likelihood is a sum over
+        features), but a recurring word's hundred-odd grams are looked up once, not per
+        message: this was the largest share of a query's time.
+        """
+        nb = self._learned
+        scores, known = nb.partial(bigrams(words))
+        memo = self._word_parts
+        for word in words:
+            part = memo.get(word)
+            if part is None:
+                if len(memo) >= _WORD_MEMO:
+                    memo.clear()
+                vec, k = nb.partial(word_features(word, self._is_content, self._term))
+                part = memo[word] = (tuple(vec), k)
+            scores = list(map(add, scores, part[0]))
+            known += part[1]
+        return nb.posterior(nb.combine(scores, known))
+
+    def _is_content(self, word: str) -> bool:
+        return word not in self._stop
+
+    def _term(self, word: str) -> str | None:
+        found = self._resolver.resolve(word)
+        return found[0] if found else None
 
     def match(self, text: str) -> MatchResult:
         """Decide what ``text`` asks for."""
@@ -260,7 +296,10 @@ class IntentMatcher:
 
         scores = self._score(positions, sims, weights)
         content = [w for w in words if w not in self._stop and not w.isdigit()]
-        evidence = not self._domain.isdisjoint(positions)
+        # Domain evidence: a whole lexicon entry of a service or ``track`` hit, or an n-gram
+        # cosine cleared its floor. Single words are not enough: «سلام» corrects to «اصلاح»
+        # and «علیکم» splits into «علی»+«کم», both lexicon words of some phrase.
+        evidence = any(v > 0 and c != NONE for c, v in scores.items())
         for code, cos in self._ngrams.similarities(content).items():
             if code not in (TRACK, NONE) and cos >= NGRAM_MIN:
                 scores[code] = scores.get(code, 0.0) + NGRAM_WEIGHT * cos
@@ -268,7 +307,7 @@ class IntentMatcher:
         track_score = scores.get(TRACK, 0.0)
         if _status_question(words):
             track_score += TRACK_FLOOR
-        learned = self._learned.probabilities(self._features(words)) if self._learned else {}
+        learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
         return Signals(
             normalized=normalized,
@@ -299,7 +338,7 @@ class IntentMatcher:
                 out.append(pair)
                 i += 2
                 continue
-            if word not in vocabulary and len(word) >= 5:
+            if word not in vocabulary and len(word) >= 5 and not self._peels_to_term(word):
                 for cut in range(2, len(word) - 1):
                     if word[:cut] in vocabulary and word[cut:] in vocabulary:
                         out += [word[:cut], word[cut:]]
@@ -311,6 +350,12 @@ class IntentMatcher:
             i += 1
         return out
 
+    def _peels_to_term(self, word: str) -> bool:
+        """The word is a lexicon term plus suffixes («کنتورمونو»): never split it, or
+        «کنتورمو»+«نو» (new) would be read instead of «کنتور» + object marker."""
+        found = self._resolver.resolve(word)
+        return found is not None and found[1] >= 0.95
+
     def _score(
         self,
         positions: dict[str, list[int]],
@@ -319,20 +364,31 @@ class IntentMatcher:
     ) -> dict[str, float]:
         best: dict[str, dict[int, float]] = defaultdict(dict)
         negated: set[str] = set()
-        for first in list(positions):
-            for entry in self._by_term.get(first, ()):
-                if not all(t in positions for t in entry.terms):
+        by_term = self._by_term
+        for first in positions:
+            for entry in by_term.get(first, ()):
+                terms = entry.terms
+                if len(terms) == 1:  # most entries: no span to find
+                    if entry.negative:
+                        negated.add(entry.code)
+                        continue
+                    pos = positions[first][0]
+                    value = entry.values[0] * sims[pos][1] * weights[pos]
+                    per_code = best[entry.code]
+                    if value > per_code.get(pos, 0.0):
+                        per_code[pos] = value
+                    continue
+                if not all(t in positions for t in terms):
                     continue
                 if entry.negative:
                     negated.add(entry.code)
                     continue
-                span_pos = _closest(entry.terms, positions)
+                span_pos = _closest(terms, positions)
                 span = max(span_pos) - min(span_pos) + 1
-                near = 1.0 if span <= len(entry.terms) + 3 else _FAR_FACTOR
+                near = 1.0 if span <= len(terms) + 3 else _FAR_FACTOR
                 per_code = best[entry.code]
-                for term, pos in zip(entry.terms, span_pos, strict=True):
-                    value = self._idf.get(term, 0.0) * sims[pos][1] * weights[pos]
-                    value *= entry.boost * near
+                for base, pos in zip(entry.values, span_pos, strict=True):
+                    value = base * sims[pos][1] * weights[pos] * near
                     if value > per_code.get(pos, 0.0):
                         per_code[pos] = value
         scores = {code: sum(v.values()) for code, v in best.items()}
@@ -346,35 +402,42 @@ class IntentMatcher:
     ) -> tuple[bool, bool]:
         """Another company's matter and no electricity word: (any evidence, strong evidence).
 
-        Strong: another company's noun *modifies* one of our service nouns — «انشعاب گاز»,
-        «تعرفه گاز صنعتی», «قبض آبمون», «قطع آب» — or a several-word ``none`` keyword stands
-        together («تلفن ثابت»). Words may stand between only if they are content words
-        («قبض گاز صنعتی»); a function word breaks the pattern: «کنتور رو آب گرفت» is water
-        flooding *our* meter. The electricity words (the ``none`` negatives) veto it, except
-        the modified noun itself: «انشعاب» is ours, «انشعاب گاز» is not.
+        Strong: another company's noun *modifies* one of our service nouns (a one-word
+        service keyword: «انشعاب گاز», «تعرفه گاز صنعتی», «قبض آبمون») or a several-word
+        ``none`` keyword stands together («تلفن ثابت»). One content word may stand between
+        («تعرفه صنعتی گاز»); a function word or an object marker breaks the pattern: «کنتور
+        رو آب گرفت», «کنتورمونو آب گرفته» are water flooding *our* meter. The electricity
+        words (the ``none`` negatives) veto it, except the modified noun itself: «انشعاب»
+        is ours, «انشعاب گاز» is not.
 
         Weak: a lone foreign noun («آب قطع شده», «اینترنت خونه قطعه») with no electricity
         word anywhere (and «کنتور» counts as one: «کنتور رو آب گرفت»).
         """
+        utility = [j for j, w in enumerate(words) if self._is_utility(w, sims.get(j))]
+        phrases = [e for e in self._none_phrases if all(t in positions for t in e.terms)]
+        if not utility and not phrases:
+            return False, False  # most messages: nothing foreign at all
         anchors: set[int] = set()
         for entry in self._none_negative:
             if all(t in positions for t in entry.terms):
                 anchors.update(_closest(entry.terms, positions))
         strong = False
-        for entry in self._none_phrases:
-            if all(t in positions for t in entry.terms):
-                span = _closest(entry.terms, positions)
-                if self._tight(words, min(span), max(span), len(entry.terms)) and anchors <= set(
-                    span
-                ):
-                    strong = True
-        utility = [j for j, w in enumerate(words) if self._is_utility(w, sims.get(j))]
+        for entry in phrases:
+            span = _closest(entry.terms, positions)
+            start, end = min(span), max(span)
+            if (
+                self._tight(words, start, end, len(entry.terms))
+                and not _object_marked(words[start], sims[start][0])
+                and anchors <= set(span)
+            ):
+                strong = True
         for j in utility:
             for i in (j - 1, j - 2):
                 head = sims.get(i)
                 if (
                     head is not None
                     and head[0] in self._heads
+                    and not _object_marked(words[i], head[0])
                     and self._tight(words, i, j, 2)
                     and anchors <= {i, j}
                 ):
@@ -399,7 +462,11 @@ class IntentMatcher:
             return True
         found = self._utility_memo.get(word)
         if found is None:
-            found = word in self._utility or any(st in self._utility for st in stems(word))
+            utility = self._utility
+            found = word in utility or (
+                any(word[:n] in utility for n in self._utility_lengths)
+                and any(st in utility for st in stems(word))
+            )
             if len(self._utility_memo) < 50_000:
                 self._utility_memo[word] = found
         return found
@@ -427,6 +494,12 @@ def _closest(terms: tuple[str, ...], positions: dict[str, list[int]]) -> tuple[i
     """One position per term with the smallest span (messages are short: brute force)."""
     options = [positions[t][:4] for t in terms]
     return min(product(*options), key=lambda ps: max(ps) - min(ps))
+
+
+def _object_marked(word: str, term: str) -> bool:
+    """«کنتورمونو», «قبضو»: the object marker glued on. Nothing can modify a noun after
+    its object marker, so «کنتورمونو آب گرفته» is water in our meter, not a water meter."""
+    return word != term and word.endswith(("و", "را", "رو")) and not term.endswith("و")
 
 
 def _clause_weights(words: list[str]) -> list[float]:

@@ -126,3 +126,56 @@ FOREIGN_CASES = [
 def test_general_mechanisms(matcher: IntentMatcher, text: str, code: str) -> None:
     result = matcher.match(text)
     assert result.best == code, (result.decision, result.ranked[:3], result.normalized)
+
+
+# Another company's noun modifying one of our service nouns is that company's matter; the
+# same noun near our meter as a plain word (flooding, an appliance) is not.
+FOREIGN_MODIFIER_CASES = [
+    ("درخواست انشعاب گاز برای ویلا", "none"),  # «انشعاب» is ours, «انشعاب گاز» is not
+    ("تعرفه گاز صنعتی کارگاه چنده", "none"),  # utility noun right after the service noun
+    ("قبض آبمون خیلی زیاد اومده", "none"),  # inflected utility noun («آبمون»)
+    ("کنتور آب حیاط چکه میکنه", "none"),  # the water meter
+    ("قبض اینترنتم نیومده", "none"),  # the internet bill
+    ("قطع آب محله از صبح", "none"),  # a water cut: bare utility noun, no electricity word
+    ("کنتور رو آب گرفته دیگه کار نمیکنه", "meter-replacement"),  # «رو» breaks the pattern
+    ("کنتورمونو آب گرفته خراب شده", "meter-replacement"),  # object marker glued on the head
+    ("انشعاب برق و گاز برای خونه جدید", "new-connection"),  # «برق» elsewhere keeps it ours
+    ("کولر گازی روشن میشه فیوز میپره", "capacity-change"),  # an appliance, not the gas company
+]
+
+# No lexicon entry and no n-gram of any service: greetings, thanks and chat are `none`
+# even when the learned model's noise ranks some service first.
+OFF_DOMAIN_CASES = [
+    ("و علیکم السلام", "none"),  # greeting reply; «علیکم» splits into lexicon words
+    ("عصر شما هم بخیر", "none"),  # evening greeting
+    ("دست شما درد نکنه", "none"),  # thanks; «دست» is a word of one phrase only
+    ("خیلی ممنونم از شما", "none"),  # thanks that names no service (praise would)
+    ("حالتون چطوره", "none"),  # small talk
+]
+
+
+@pytest.mark.parametrize(("text", "code"), FOREIGN_MODIFIER_CASES + OFF_DOMAIN_CASES)
+def test_none_rules(matcher: IntentMatcher, text: str, code: str) -> None:
+    result = matcher.match(text)
+    assert result.best == code, (result.decision, result.ranked[:3], result.normalized)
+
+
+SPLIT_CASES = [
+    ("کنتورمونو", ["کنتورمونو"]),  # a term plus suffixes stays one word («کنتورمو»+«نو»)
+    ("کدپستی", ["کد", "پستی"]),  # two lexicon words glued together are still split
+]
+
+
+@pytest.mark.parametrize(("word", "words"), SPLIT_CASES)
+def test_merge_split(matcher: IntentMatcher, word: str, words: list[str]) -> None:
+    assert matcher._merge([word]) == words
+
+
+def test_learned_cache_matches_direct_scoring(matcher: IntentMatcher) -> None:
+    """The per-word cache gives the same posterior as scoring the whole feature dict."""
+    for text in ("قبض برقم زیاد اومده", "کد ۱۲۳۴۵۶۷ چی شد", "سلام سلام برق برق"):
+        words = matcher._query_words(matcher._normalizer.normalize(text))
+        direct = matcher._learned.probabilities(matcher._features(words))
+        cached = matcher._learned_probabilities(words)
+        assert cached.keys() == direct.keys()
+        assert all(abs(cached[c] - direct[c]) < 1e-9 for c in direct)
