@@ -80,10 +80,16 @@ async def load_matcher() -> IntentMatcher:
     return build_matcher(catalog)
 
 
-async def shared_resources(settings: Settings) -> SharedResources:
-    """Build the per-process resources; the database must already be initialised."""
+async def shared_resources(
+    settings: Settings, matcher: IntentMatcher | None = None
+) -> SharedResources:
+    """Build the per-process resources; the database must already be initialised.
+
+    ``matcher`` skips the index build when the caller already has one for the same catalog
+    (the test suite builds it once, not once per simulated process start).
+    """
     mb = 1024 * 1024
-    matcher = await load_matcher()
+    matcher = matcher or await load_matcher()
     # The matcher's index is a few hundred thousand long-lived objects that never die.
     # Frozen, the collector stops re-walking them in every full collection, which would
     # otherwise land as a multi-millisecond pause inside some citizen's match().

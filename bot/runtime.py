@@ -23,7 +23,13 @@ from bot.settings import Settings
 from bot.workers import Workers
 from handlers.deps import KEY
 
-__all__ = ["configured_messengers", "running_bots", "serve_polling", "wait_for_stop"]
+__all__ = [
+    "configured_messengers",
+    "running_bots",
+    "serve_polling",
+    "serving",
+    "wait_for_stop",
+]
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +88,25 @@ async def wait_for_stop() -> None:
     await stop.wait()
 
 
-async def serve_polling(settings: Settings) -> None:
-    """``skedbot run``: long polling on every messenger that has a token."""
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, *, polling: bool) -> AsyncIterator[dict[str, Application]]:  # type: ignore[type-arg]
+    """The database, the shared resources and a started Application per messenger with a
+    token; everything closed again on exit. Both ``run`` and ``webhook`` start this way."""
     names = configured_messengers(settings)
     if not names:
         raise SystemExit("no messenger token: set SKEDBOT_TELEGRAM_TOKEN and/or SKEDBOT_BALE_TOKEN")
     await init_db(settings.database_url)
     try:
         resources = await shared_resources(settings)
-        apps = [build_application(settings, name, resources) for name in names]
-        async with running_bots(apps, resources, polling=True):
-            log.info("polling on %s", ", ".join(names))
-            await wait_for_stop()
+        apps = {name: build_application(settings, name, resources) for name in names}
+        async with running_bots(list(apps.values()), resources, polling=polling):
+            yield apps
     finally:
         await close_db()
+
+
+async def serve_polling(settings: Settings) -> None:
+    """``skedbot run``: long polling on every messenger that has a token."""
+    async with serving(settings, polling=True) as apps:
+        log.info("polling on %s", ", ".join(apps))
+        await wait_for_stop()

@@ -23,10 +23,8 @@ from telegram import Update
 from telegram.ext import Application
 from tortoise import Tortoise
 
-from bot.app import build_application, shared_resources
-from bot.db import close_db, init_db
 from bot.messengers import MESSENGERS
-from bot.runtime import configured_messengers, running_bots, wait_for_stop
+from bot.runtime import serving, wait_for_stop
 from bot.settings import Settings
 
 __all__ = ["SECRET_HEADER", "build_webhook_app", "serve_webhook", "webhook_path"]
@@ -123,29 +121,20 @@ async def serve_webhook(settings: Settings) -> None:
             "skedbot webhook: SKEDBOT_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, "
             "0-9, _ and - (it goes in a URL path and Telegram's secret header)"
         )
-    names = configured_messengers(settings)
-    if not names:
-        raise SystemExit("no messenger token: set SKEDBOT_TELEGRAM_TOKEN and/or SKEDBOT_BALE_TOKEN")
-    await init_db(settings.database_url)
-    try:
-        resources = await shared_resources(settings)
-        apps = {name: build_application(settings, name, resources) for name in names}
-        async with running_bots(list(apps.values()), resources, polling=False):
-            if settings.webhook_public_url:
-                await set_webhooks(apps, settings.webhook_public_url, secret)
-            runner = web.AppRunner(build_webhook_app(apps, secret), access_log=None)
-            await runner.setup()
-            try:
-                site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-                await site.start()
-                log.info(
-                    "webhook server for %s on %s:%s",
-                    ", ".join(names),
-                    settings.webhook_host,
-                    settings.webhook_port,
-                )
-                await wait_for_stop()
-            finally:
-                await runner.cleanup()
-    finally:
-        await close_db()
+    async with serving(settings, polling=False) as apps:
+        if settings.webhook_public_url:
+            await set_webhooks(apps, settings.webhook_public_url, secret)
+        runner = web.AppRunner(build_webhook_app(apps, secret), access_log=None)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+            await site.start()
+            log.info(
+                "webhook server for %s on %s:%s",
+                ", ".join(apps),
+                settings.webhook_host,
+                settings.webhook_port,
+            )
+            await wait_for_stop()
+        finally:
+            await runner.cleanup()

@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application, shared_resources
+from bot.intents import build_matcher
 from bot.runtime import running_bots
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Person
+from models.catalog import load_catalog
+from nlp import IntentMatcher
 
 TOKEN = "123456:TEST-TOKEN"
 OPERATOR_CHAT = -1001000
@@ -26,8 +29,9 @@ OPERATOR_ID = 9002
 
 
 class Harness:
-    def __init__(self, messenger: str, storage: Path) -> None:
+    def __init__(self, messenger: str, storage: Path, matcher: IntentMatcher) -> None:
         self.messenger = messenger
+        self.matcher = matcher
         self.settings = Settings(
             _env_file=None,
             storage_dir=storage,
@@ -44,7 +48,7 @@ class Harness:
 
     async def start(self) -> None:
         self._stack = AsyncExitStack()
-        resources = await shared_resources(self.settings)
+        resources = await shared_resources(self.settings, self.matcher)
         self.app = build_application(
             self.settings,
             self.messenger,
@@ -71,14 +75,22 @@ class Harness:
         return self.standin.messages(OPERATOR_CHAT)
 
 
+@pytest.fixture(scope="session")
+def matcher() -> IntentMatcher:
+    """The matcher for the shipped catalog, which ``seeded_db`` holds: built once a session."""
+    return build_matcher(load_catalog())
+
+
 @pytest.fixture(params=["bale", "telegram"])
 def messenger(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
 @pytest.fixture
-async def harness(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[Harness]:
-    h = Harness(messenger, tmp_path / "documents")
+async def harness(
+    seeded_db, messenger: str, tmp_path: Path, matcher: IntentMatcher
+) -> AsyncIterator[Harness]:
+    h = Harness(messenger, tmp_path / "documents", matcher)
     await h.standin.start()
     try:
         await h.start()
