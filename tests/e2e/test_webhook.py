@@ -8,7 +8,6 @@ dialog opened on one worker is continued on the other, so it must come from the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,7 @@ from bot.standin import BotApiStandIn
 from bot.webhook import SECRET_HEADER, build_webhook_app, set_webhooks, webhook_path
 from handlers import texts
 from tests.conftest import run_isolated
-from tests.e2e.workers import SECRET, TOKEN, Worker
-from tests.e2e.workers import free_port as _free_port
+from tests.e2e.workers import SECRET, TOKEN, running_workers
 from tests.e2e.workers import seed as _seed
 
 QUERY = "ميخوام برق خونمون سه فاز بشه"
@@ -155,47 +153,26 @@ async def _open_dialogs(database_url: str, user_id: int) -> list[str]:
 
 async def test_two_worker_processes_share_the_dialog(database_url: str, tmp_path: Path) -> None:
     await run_isolated(_seed(database_url))
-    async with BotApiStandIn(token=TOKEN, profile="bale") as standin:
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("SKEDBOT_")}
-        base_env.update(
-            SKEDBOT_DATABASE_URL=database_url,
-            SKEDBOT_BALE_TOKEN=TOKEN,
-            SKEDBOT_BALE_BASE_URL=standin.base_url,
-            SKEDBOT_BALE_BASE_FILE_URL=standin.base_file_url,
-            SKEDBOT_WEBHOOK_SECRET=SECRET,
-            SKEDBOT_STORAGE_DIR=str(tmp_path / "documents"),
-            SKEDBOT_LOG_LEVEL="WARNING",
+    async with (
+        BotApiStandIn(token=TOKEN, profile="bale") as standin,
+        running_workers(standin, database_url, tmp_path) as workers,
+    ):
+        a, b = workers
+        # Round-robin from here: the 1st update goes to A, the 2nd to B.
+        standin.deliver_to(
+            [a.base + webhook_path("bale", SECRET), b.base + webhook_path("bale", SECRET)]
         )
-        workers = [
-            Worker(name, {**base_env, "SKEDBOT_WEBHOOK_PORT": str(_free_port())}, tmp_path / name)
-            for name in ("a", "b")
-        ]
-        try:
-            async with aiohttp.ClientSession() as http:
-                for worker in workers:
-                    await worker.start(tmp_path)
-                for worker in workers:
-                    await worker.wait_healthy(http)
-            a, b = workers
-            # Round-robin from here: the 1st update goes to A, the 2nd to B.
-            standin.deliver_to(
-                [a.base + webhook_path("bale", SECRET), b.base + webhook_path("bale", SECRET)]
-            )
-            person = standin.person(1001, "مریم")
+        person = standin.person(1001, "مریم")
 
-            await person.send_text(texts.BTN_SEARCH)
-            [prompt] = await person.wait_for_reply(timeout=10)
-            assert prompt.text == texts.SEARCH_PROMPT
-            assert await run_isolated(_open_dialogs(database_url, 1001)) == ["search"]
+        await person.send_text(texts.BTN_SEARCH)
+        [prompt] = await person.wait_for_reply(timeout=10)
+        assert prompt.text == texts.SEARCH_PROMPT
+        assert await run_isolated(_open_dialogs(database_url, 1001)) == ["search"]
 
-            # A is gone: whatever answers next is B, which only has the database to go on.
-            assert await a.stop() == 0, a.output()
-            await person.send_text(QUERY)
-            [card] = await person.wait_for_reply(timeout=10)
-            assert card.text.startswith(texts.CARD_TITLE.format(title=QUERY_SERVICE))
-            assert await run_isolated(_open_dialogs(database_url, 1001)) == []  # B finished it
-            assert standin.pusher.delivered == 2
-        finally:
-            standin.deliver_to(None)
-            for worker in workers:
-                await worker.stop()
+        # A is gone: whatever answers next is B, which only has the database to go on.
+        assert await a.stop() == 0, a.output()
+        await person.send_text(QUERY)
+        [card] = await person.wait_for_reply(timeout=10)
+        assert card.text.startswith(texts.CARD_TITLE.format(title=QUERY_SERVICE))
+        assert await run_isolated(_open_dialogs(database_url, 1001)) == []  # B finished it
+        assert standin.pusher.delivered == 2
