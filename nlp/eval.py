@@ -55,8 +55,12 @@ class EvalReport:
 
 
 def load_queries(path: Path | str) -> list[tuple[str, str]]:
-    """(text, code) rows of a ``text<TAB>code`` file with a header."""
-    with Path(path).open(encoding="utf-8", newline="") as fh:
+    """(text, code) rows of a ``text<TAB>code`` file with a header.
+
+    Files saved by spreadsheet programs start with a byte-order mark and end lines with
+    CRLF; both are accepted.
+    """
+    with Path(path).open(encoding="utf-8-sig", newline="") as fh:
         rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [(row["text"], row["code"].strip()) for row in rows if row.get("text")]
 
