@@ -16,7 +16,14 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 from models import MODEL_MODULES
 
-__all__ = ["DatabaseUnavailable", "close_db", "init_db", "migrate", "tortoise_config"]
+__all__ = [
+    "DatabaseUnavailable",
+    "close_db",
+    "init_db",
+    "migrate",
+    "prepare_database",
+    "tortoise_config",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +101,24 @@ async def migrate(database_url: str) -> None:
         raise DatabaseUnavailable(f"{describe(database_url)}: {exc}") from exc
     finally:
         await Tortoise.close_connections()
+
+
+async def prepare_database(database_url: str, *, always_seed: bool = False) -> None:
+    """Reach, migrate and (re)seed the database, leaving Tortoise initialised on it.
+
+    ``run``, ``webhook`` and ``local`` start this way, so a fresh database works without a
+    separate ``migrate``/``seed`` step. The reachability probe comes first so an unreachable
+    server is reported as :class:`DatabaseUnavailable` whatever the driver raises. The
+    catalog is seeded when it is empty (or always, for ``local``: seeding is idempotent);
+    several workers starting at once on an existing database therefore never race on it.
+    """
+    from models.catalog import load_catalog
+    from models.seeding import seed_catalog
+    from models.service import Service
+
+    await init_db(database_url)
+    await close_db()
+    await migrate(database_url)
+    await init_db(database_url)
+    if always_seed or not await Service.exists():
+        await seed_catalog(load_catalog())

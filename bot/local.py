@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.db import close_db, describe, init_db, migrate
+from bot.db import close_db, describe, prepare_database
 from bot.messengers import messenger as messenger_profile
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, BotMessage, Person
 from models.digits import to_latin_digits, to_persian_digits
 
-__all__ = ["TerminalPhone", "prepare_database", "run_local"]
+__all__ = ["TerminalPhone", "run_local"]
 
 LOCAL_TOKEN = "100000:LOCAL-TERMINAL"
 DEFAULT_OPERATOR_CHAT = -100123
@@ -71,23 +71,6 @@ NO_SUCH_FILE = "⚠️ فایل پیدا نشد: {path}"
 USAGE = "⚠️ نحوه استفاده: {usage}"
 NO_OPERATOR_BUTTON = "⚠️ در گروه کارشناسان دکمه شماره {n} نیست."
 URL_BUTTON = "⚠️ این دکمه پیوند است: {url}"
-
-
-async def prepare_database(database_url: str) -> None:
-    """Reach, migrate and seed the database, leaving Tortoise initialised on it.
-
-    The reachability probe comes first so an unreachable server is reported as
-    :class:`~bot.db.DatabaseUnavailable` (exit code 2) whatever the driver raises; the
-    seed is idempotent, so every start brings the catalog up to date without duplicates.
-    """
-    from models.catalog import load_catalog
-    from models.seeding import seed_catalog
-
-    await init_db(database_url)
-    await close_db()
-    await migrate(database_url)
-    await init_db(database_url)
-    await seed_catalog(load_catalog())
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,7 +422,7 @@ async def run_local(settings: Settings, messenger: str, user_id: int, name: str)
             f"{messenger}_admin_ids": settings.admin_ids(messenger) | {user_id},
         }
     )
-    await prepare_database(settings.database_url)
+    await prepare_database(settings.database_url, always_seed=True)
     try:
         # Imported after the database check: the matcher's language tools take seconds
         # to import, and a wrong database URL should be reported at once.

@@ -17,7 +17,7 @@ from telegram.ext import Application
 
 from bot import expiry, outbox  # noqa: F401  (register their periodic jobs)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
-from bot.db import close_db, init_db
+from bot.db import close_db, prepare_database
 from bot.messengers import MESSENGERS
 from bot.settings import Settings
 from bot.workers import Workers
@@ -95,7 +95,7 @@ async def serving(settings: Settings, *, polling: bool) -> AsyncIterator[dict[st
     names = configured_messengers(settings)
     if not names:
         raise SystemExit("no messenger token: set SKEDBOT_TELEGRAM_TOKEN and/or SKEDBOT_BALE_TOKEN")
-    await init_db(settings.database_url)
+    await prepare_database(settings.database_url)
     try:
         resources = await shared_resources(settings)
         apps = {name: build_application(settings, name, resources) for name in names}

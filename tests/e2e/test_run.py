@@ -89,3 +89,35 @@ def test_unreachable_database_is_a_clear_error(command: str, tmp_path: Path) -> 
     assert "database unavailable" in result.stderr
     assert "hunter2" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_run_on_a_fresh_database_migrates_and_seeds_itself(tmp_path: Path) -> None:
+    """Started from outside with only a token and a Bot API URL: no separate migrate/seed."""
+    database_url = f"sqlite://{tmp_path / 'fresh' / 'skedbot.sqlite3'}"
+    async with BotApiStandIn(token="333:BALE", profile="bale") as bale:
+        env = _env(
+            database_url,
+            tmp_path,
+            SKEDBOT_BALE_TOKEN=bale.token,
+            SKEDBOT_BALE_BASE_URL=bale.base_url,
+            SKEDBOT_BALE_BASE_FILE_URL=bale.base_file_url,
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            person = bale.person(user_id=78, first_name="سارا")
+            await person.send_text(texts.BTN_SERVICES)
+            [categories] = await person.wait_for_reply(timeout=30)
+            assert categories.text == texts.CATEGORIES
+            assert sum(len(row) for row in categories.inline_buttons) >= 5
+        finally:
+            proc.terminate()
+            _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+        assert proc.returncode == 0, err.decode()
