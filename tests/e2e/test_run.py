@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,45 @@ def _env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def _messenger_env(*standins: BotApiStandIn) -> dict[str, str]:
+    """Token and Bot API URLs of each stand-in, under its messenger's setting names."""
+    env: dict[str, str] = {}
+    for standin in standins:
+        prefix = f"SKEDBOT_{standin.profile.name.upper()}"
+        env[f"{prefix}_TOKEN"] = standin.token
+        env[f"{prefix}_BASE_URL"] = standin.base_url
+        env[f"{prefix}_BASE_FILE_URL"] = standin.base_file_url
+    return env
+
+
+class RunningBot:
+    """What a finished `skedbot run` process left: exit code and output."""
+
+    returncode: int | None = None
+    output: str = ""
+
+
+@contextlib.asynccontextmanager
+async def running_bot(env: dict[str, str]) -> AsyncIterator[RunningBot]:
+    """`skedbot run` as a real process; stopped with SIGTERM on the way out, even on failure."""
+    result = RunningBot()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield result
+    finally:
+        proc.terminate()
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
+        result.returncode, result.output = proc.returncode, out.decode() + err.decode()
+
+
 async def test_one_process_serves_both_messengers(database_url: str, tmp_path: Path) -> None:
     seed = subprocess.run(
         [sys.executable, "-m", "bot", "seed"],
@@ -38,39 +79,17 @@ async def test_one_process_serves_both_messengers(database_url: str, tmp_path: P
         BotApiStandIn(token="111:TG", profile="telegram") as telegram,
         BotApiStandIn(token="222:BALE", profile="bale") as bale,
     ):
-        env = _env(
-            database_url,
-            tmp_path,
-            SKEDBOT_TELEGRAM_TOKEN=telegram.token,
-            SKEDBOT_TELEGRAM_BASE_URL=telegram.base_url,
-            SKEDBOT_TELEGRAM_BASE_FILE_URL=telegram.base_file_url,
-            SKEDBOT_BALE_TOKEN=bale.token,
-            SKEDBOT_BALE_BASE_URL=bale.base_url,
-            SKEDBOT_BALE_BASE_FILE_URL=bale.base_file_url,
-        )
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
+        env = _env(database_url, tmp_path, **_messenger_env(telegram, bale))
+        async with running_bot(env) as bot:
             for standin in (telegram, bale):
                 person = standin.person(user_id=77, first_name="رضا")
                 await person.send_command("/start")
                 [welcome] = await person.wait_for_reply(timeout=30)
                 assert "رضا" in welcome.text
                 assert any(texts.BTN_SERVICES in row for row in welcome.reply_buttons)
-                # The token never reaches the process's output.
-        finally:
-            proc.terminate()
-            out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
-        assert proc.returncode == 0, err.decode()
-        for secret in (telegram.token, bale.token):
-            assert secret not in out.decode() + err.decode()
+        assert bot.returncode == 0, bot.output
+        for secret in (telegram.token, bale.token):  # tokens never reach the process's output
+            assert secret not in bot.output
 
 
 @pytest.mark.parametrize("command", ["run", "seed", "migrate"])
@@ -95,29 +114,11 @@ async def test_run_on_a_fresh_database_migrates_and_seeds_itself(tmp_path: Path)
     """Started from outside with only a token and a Bot API URL: no separate migrate/seed."""
     database_url = f"sqlite://{tmp_path / 'fresh' / 'skedbot.sqlite3'}"
     async with BotApiStandIn(token="333:BALE", profile="bale") as bale:
-        env = _env(
-            database_url,
-            tmp_path,
-            SKEDBOT_BALE_TOKEN=bale.token,
-            SKEDBOT_BALE_BASE_URL=bale.base_url,
-            SKEDBOT_BALE_BASE_FILE_URL=bale.base_file_url,
-        )
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
+        env = _env(database_url, tmp_path, **_messenger_env(bale))
+        async with running_bot(env) as bot:
             person = bale.person(user_id=78, first_name="سارا")
             await person.send_text(texts.BTN_SERVICES)
             [categories] = await person.wait_for_reply(timeout=30)
             assert categories.text == texts.CATEGORIES
             assert sum(len(row) for row in categories.inline_buttons) >= 5
-        finally:
-            proc.terminate()
-            _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
-        assert proc.returncode == 0, err.decode()
+        assert bot.returncode == 0, bot.output
