@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram import BotCommand
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.inbox import InboxProcessor, InboxRequest, polling_owner
 from bot.intents import build_matcher
 from bot.messengers import messenger as messenger_profile
 from bot.settings import Settings
@@ -127,20 +128,28 @@ def build_application(
     token: str | None = None,
     base_url: str | None = None,
     base_file_url: str | None = None,
+    inbox_owner: str | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The Application for one messenger; token and URLs default to the settings'."""
-    messenger_profile(messenger)  # fail early on a misspelt messenger name
+    """The Application for one messenger; token and URLs default to the settings'.
+
+    Updates are handled one at a time per process (:class:`~bot.inbox.InboxProcessor`):
+    the dialogs are written for it, and the messenger's send cap, not our CPU, is what
+    limits a burst. ``inbox_owner`` names this worker in the inbox (default: the poller).
+    """
+    profile = messenger_profile(messenger)  # fail early on a misspelt messenger name
     token = token or settings.token(messenger)
     if not token:
         raise ValueError(f"no token for {messenger}: set SKEDBOT_{messenger.upper()}_TOKEN")
     default_base, default_file = settings.base_urls(messenger)
+    owner = inbox_owner or polling_owner(messenger)
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
         .rate_limiter(AIORateLimiter(max_retries=2))
-        .concurrent_updates(False)
+        .get_updates_request(InboxRequest(messenger, owner, connection_pool_size=1))
+        .concurrent_updates(InboxProcessor(messenger))
         .build()
     )
     app.bot_data[KEY] = Deps(
@@ -155,6 +164,8 @@ def build_application(
         flood_limit=settings.flood_limit,
         dialog_timeout_minutes=settings.dialog_timeout_minutes,
         dialog_reminder_minutes=settings.dialog_reminder_minutes,
+        rate_limit_markers=profile.rate_limit_markers,
+        inbox_owner=owner,
     )
     register_all(app)
     return app

@@ -10,7 +10,8 @@ Short flows (search, track, staff) have nothing worth a reminder and expire sile
 Idle time is ``dialog_state.updated_at``, written by every step; marking the reminder does
 not touch it. Each change is a conditional write on the row as read (same version, still
 idle), so a citizen answering at that moment wins, and of several bot processes only one
-sends each reminder or notice. The job runs every minute; ``Deps.wake_workers`` runs it at
+queues each reminder or notice: an outbox row written in the same transaction as the
+change, sent by the one dispatcher. The job runs every minute; ``Deps.wake_workers`` runs it at
 once (tests do that after ageing a dialog in the database).
 """
 
@@ -20,16 +21,16 @@ import logging
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
-from tortoise import timezone
+from tortoise.transactions import in_transaction
 
 from bot.workers import periodic
 from handlers import keyboards
+from handlers.delivery import MESSAGE, message_payload
 from handlers.deps import KEY, Deps
 from handlers.flows import RESUMABLE
 from handlers.texts import notices
-from models.citizen import Citizen
+from models import clock, outbox
 from models.dialog import DialogState
 
 __all__ = ["expire_dialogs"]
@@ -38,50 +39,53 @@ log = logging.getLogger(__name__)
 
 
 async def _tell(
-    app: Application,  # type: ignore[type-arg]
-    state: DialogState,
-    text: str,
-    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup,
+    state: DialogState, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup
 ) -> None:
-    try:
-        await app.bot.send_message(state.chat_id, text, reply_markup=markup)
-    except Forbidden:
-        await Citizen.filter(messenger=state.messenger, user_id=state.user_id).update(
-            blocked_bot=True
-        )
-    except TelegramError as exc:
-        log.warning("dialog %s: notice not sent (%s)", state.id, type(exc).__name__)
+    """Owe the citizen ``text``: an outbox row, in the caller's transaction."""
+    await outbox.enqueue(
+        state.messenger, state.chat_id, MESSAGE, payload=message_payload(text, markup)
+    )
 
 
-async def _expire(app: Application, d: Deps, now: datetime) -> None:  # type: ignore[type-arg]
+async def _expire(d: Deps, now: datetime) -> int:
     cutoff = now - timedelta(minutes=d.dialog_timeout_minutes)
+    told = 0
     for state in await DialogState.filter(messenger=d.messenger, updated_at__lt=cutoff):
-        deleted = await DialogState.filter(
-            id=state.id, version=state.version, updated_at__lt=cutoff
-        ).delete()
-        if deleted and state.flow in RESUMABLE:
-            log.info("dialog %s (%s) expired", state.id, state.flow)
-            await _tell(app, state, notices.DIALOG_EXPIRED, keyboards.main_menu())
+        async with in_transaction():
+            deleted = await DialogState.filter(
+                id=state.id, version=state.version, updated_at__lt=cutoff
+            ).delete()
+            if deleted and state.flow in RESUMABLE:
+                log.info("dialog %s (%s) expired", state.id, state.flow)
+                await _tell(state, notices.DIALOG_EXPIRED, keyboards.main_menu())
+                told += 1
+    return told
 
 
-async def _remind(app: Application, d: Deps, now: datetime) -> None:  # type: ignore[type-arg]
+async def _remind(d: Deps, now: datetime) -> int:
     cutoff = now - timedelta(minutes=d.dialog_reminder_minutes)
     idle = DialogState.filter(
         messenger=d.messenger, reminded=False, updated_at__lt=cutoff, flow__in=list(RESUMABLE)
     )
+    told = 0
     for state in await idle:
-        claimed = await DialogState.filter(
-            id=state.id, version=state.version, reminded=False
-        ).update(reminded=True)
-        if claimed:
-            await _tell(app, state, notices.DIALOG_REMINDER, keyboards.continue_or_cancel())
+        async with in_transaction():
+            claimed = await DialogState.filter(
+                id=state.id, version=state.version, reminded=False
+            ).update(reminded=True)
+            if claimed:
+                await _tell(state, notices.DIALOG_REMINDER, keyboards.continue_or_cancel())
+                told += 1
+    return told
 
 
 @periodic("dialog-expiry", 60.0)
 async def expire_dialogs(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
-    now = timezone.now()
+    now = clock.now()
     for app in apps.values():
         d: Deps = app.bot_data[KEY]
-        await _expire(app, d, now)
+        told = await _expire(d, now)
         if d.dialog_reminder_minutes < d.dialog_timeout_minutes:
-            await _remind(app, d, now)
+            told += await _remind(d, now)
+        if told:
+            d.wake_workers()  # the outbox sends them now, not at its next round

@@ -23,12 +23,6 @@ class Messenger:
     supports_bot_commands: bool
     supports_webhook_secret_header: bool
     rate_limit_markers: tuple[str, ...]
-    max_download_mb: int
-
-    def is_rate_limit_error(self, message: str) -> bool:
-        """True when an API error text means "slow down" on this messenger."""
-        lowered = message.lower()
-        return any(marker in lowered for marker in self.rate_limit_markers)
 
 
 TELEGRAM = Messenger(
@@ -37,7 +31,6 @@ TELEGRAM = Messenger(
     supports_bot_commands=True,
     supports_webhook_secret_header=True,
     rate_limit_markers=("too many requests", "retry after"),
-    max_download_mb=20,
 )
 
 BALE = Messenger(
@@ -46,7 +39,6 @@ BALE = Messenger(
     supports_bot_commands=False,
     supports_webhook_secret_header=False,
     rate_limit_markers=("bot limit exceed", "too many requests"),
-    max_download_mb=20,
 )
 
 MESSENGERS: dict[str, Messenger] = {m.name: m for m in (BALE, TELEGRAM)}

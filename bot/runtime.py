@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from telegram.ext import Application
 
-from bot import expiry, outbox  # noqa: F401  (register their periodic jobs)
+from bot import expiry, inbox, outbox  # noqa: F401  (register their periodic jobs)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
 from bot.db import close_db, prepare_database
 from bot.messengers import MESSENGERS
@@ -70,6 +70,9 @@ async def running_bots(
         for app in apps:
             await start_app(app, polling=polling)
             started.append(app)
+        for owner in {app.bot_data[KEY].inbox_owner for app in apps}:  # a restart's leftovers
+            mine = {n: a for n, a in workers.apps.items() if a.bot_data[KEY].inbox_owner == owner}
+            await inbox.recover(mine, owner, own_leftovers=True)
         workers.start()
         yield workers
     finally:
@@ -98,7 +101,10 @@ async def serving(settings: Settings, *, polling: bool) -> AsyncIterator[dict[st
     await prepare_database(settings.database_url)
     try:
         resources = await shared_resources(settings)
-        apps = {name: build_application(settings, name, resources) for name in names}
+        owner = None if polling else inbox.webhook_owner(settings.webhook_port)
+        apps = {
+            name: build_application(settings, name, resources, inbox_owner=owner) for name in names
+        }
         async with running_bots(list(apps.values()), resources, polling=polling):
             yield apps
     finally:

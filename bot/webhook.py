@@ -6,6 +6,10 @@ both; Telegram must send the header too. An accepted update is queued for that
 messenger's Application and answered 200 at once: the messenger must not wait for our
 database, and a slow update must not make it retry.
 
+"At once" comes after one write: the update is admitted to the inbox (``bot.inbox``) before
+the 200, so an acknowledged update survives a crash of this process, and a redelivered or
+unreadable one is acknowledged and skipped instead of being refused again and again.
+
 Several webhook processes may serve one database behind a load balancer: everything a
 conversation needs between two messages (dialog state, citizen) is in the database, so
 the next message may land on any process.
@@ -19,13 +23,14 @@ import logging
 import re
 
 from aiohttp import web
-from telegram import Update
 from telegram.ext import Application
 from tortoise import Tortoise
 
+from bot.inbox import admit
 from bot.messengers import MESSENGERS
 from bot.runtime import serving, wait_for_stop
 from bot.settings import Settings
+from handlers.deps import KEY
 
 __all__ = ["SECRET_HEADER", "build_webhook_app", "serve_webhook", "webhook_path"]
 
@@ -50,7 +55,7 @@ def _same(given: str | None, secret: str) -> bool:
 
 
 async def receive_update(request: web.Request) -> web.Response:
-    """Validate, parse and queue one update; 200 as soon as it is queued."""
+    """Check the secret, admit and queue one update; 200 once it is written down."""
     apps = request.app[APPS_KEY]
     secret = request.app[SECRET_KEY]
     name = request.match_info["messenger"]
@@ -65,15 +70,14 @@ async def receive_update(request: web.Request) -> web.Response:
         return web.Response(status=403, text="forbidden")
     try:
         data = json.loads(await request.read())
-        if not isinstance(data, dict):
-            raise ValueError("an update is a JSON object")
-        update = Update.de_json(data, app.bot)
-    except Exception as exc:  # anything unreadable is the sender's fault, never a crash
-        log.warning("%s webhook: unreadable update (%s)", name, type(exc).__name__)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):  # not even the shape of an update: not from a messenger
+        log.warning("%s webhook: a body that is not a JSON object", name)
         return web.Response(status=400, text="bad update")
-    if update is None:
-        return web.Response(status=400, text="bad update")
-    await app.update_queue.put(update)
+    update = await admit(name, data, app.bot_data[KEY].inbox_owner, app.bot)
+    if update is not None:
+        await app.update_queue.put(update)
     return web.Response(text="ok")
 
 

@@ -22,7 +22,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, keyboards
+from handlers import flows, keyboards, operator
 from handlers import texts as general
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context, citizen_of, send, send_main_menu
@@ -54,6 +54,7 @@ from models.catalog import ServiceCard
 from models.citizen import Citizen
 from models.dialog import DialogState, StaleDialog
 from models.identifiers import mask_mobile, mask_national_code
+from models.request import ServiceRequest
 from models.service import Service
 from models.storage import FileTooLarge, UnsupportedFileType
 from models.workdays import format_jalali_date
@@ -648,8 +649,15 @@ def _too_large(size: int, limit: int) -> str:
 async def _file(update: Update, context: Context, turn: Turn) -> None:
     """Create the request; only then tell the citizen and alert the operators."""
     citizen = await citizen_of(update, context)
+    d = deps(context)
+
+    async def announce(request: ServiceRequest) -> None:
+        await operator.queue_announcement(request, d.messenger, d.operator_chat_id)
+
     try:
-        request = await file_request(turn.state, citizen, turn.service, deps(context).calendar)
+        request = await file_request(
+            turn.state, citizen, turn.service, d.calendar, on_filed=announce
+        )
     except IncompleteDraft:
         missing = missing_steps(turn.card, turn.draft)
         names = [s.name for s in turn.steps]
@@ -672,23 +680,8 @@ async def _file(update: Update, context: Context, turn: Turn) -> None:
         text = texts.FILED.format(
             title=turn.card.title, code=code, deadline=deadline, track=general.BTN_TRACK
         )
+    d.wake_workers()  # the announcement is queued: the outbox sends it beside this reply
     await send(update, context, text, keyboards.main_menu())
-    await _announce(context, request.id)
-
-
-async def _announce(context: Context, request_id: int) -> None:
-    """Tell the operator group; a failure here never un-files the request."""
-    from handlers import operator  # written beside this feature; imported late on purpose
-
-    try:
-        await operator.announce_request(context.bot, deps(context), request_id)
-    except Exception as error:
-        log.error(
-            "announcing request %s to operators failed: %s",
-            request_id,
-            type(error).__name__,
-            exc_info=error,
-        )
 
 
 # --------------------------------------------------------------------------- buttons

@@ -42,7 +42,16 @@ class Deps:
     extra: dict[str, Any] = field(default_factory=dict)
     operator_ids: frozenset[int] = frozenset()  # may press status buttons (admins included)
     wake_workers: Callable[[], None] = _no_workers
-    """Run the background jobs now (the status outbox): set by ``bot.runtime``."""
+    """Run the background jobs now (the outbox): set by ``bot.runtime``."""
+    inbox_owner: str = ""
+    """This worker's name in the inbox of updates (``bot.inbox``)."""
+    rate_limit_markers: tuple[str, ...] = ()
+    """Texts of this messenger's "slow down" errors (Bale's is an HTTP 400)."""
+
+    def is_rate_limit(self, message: str) -> bool:
+        """True when an API error text means "slow down" on this messenger."""
+        lowered = message.lower()
+        return any(marker in lowered for marker in self.rate_limit_markers)
 
 
 def deps(context: CallbackContext) -> Deps:  # type: ignore[type-arg]

@@ -1,7 +1,8 @@
 """The operator group: filed requests announced to staff, and the buttons that move them.
 
-:func:`announce_request` (called by the application dialog once a request is filed) posts
-the request, its documents as albums, and one message of status buttons. A press is
+:func:`queue_announcement` (called in the transaction that files a request) owes the group
+the request, its documents as albums, and one message of status buttons, as outbox rows:
+they go out in order, through faults and restarts, without holding up the citizen. A press is
 checked on every call, in this order: it came from the configured operator chat, the
 presser is an operator (or admin) of this messenger, the data has our shape, the request
 exists, and the move is legal from the status the request has *now* (``move_to`` re-reads
@@ -29,17 +30,20 @@ from telegram import (
     InputMediaPhoto,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context
+from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa, field_value
 from handlers.texts import apply as apply_texts
 from handlers.texts import operator as otexts
+from models import outbox
 from models.identifiers import mask_mobile, mask_national_code
+from models.outbox import OutboxMessage
 from models.request import (
     TRANSITIONS,
     IllegalTransition,
@@ -50,7 +54,15 @@ from models.request import (
 from models.storage import StorageError
 from models.workdays import format_jalali_date
 
-__all__ = ["ACTIONS", "announce_request", "register", "status_keyboard", "status_text"]
+__all__ = [
+    "ACTIONS",
+    "ANNOUNCE_ALBUM",
+    "ANNOUNCE_STATUS",
+    "queue_announcement",
+    "register",
+    "status_keyboard",
+    "status_text",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,10 @@ VALUE_MAX = 300  # one answer in the announcement; the whole message must stay u
 MESSAGE_MAX = 4000
 _REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")  # fits a 32-bit id column on every backend
 _HIDDEN_ANSWERS = frozenset({"urgent"})
+ANNOUNCE_ALBUM = "announce.album"
+"""Outbox kind: one album of a filed request's documents (``ref`` = request id)."""
+ANNOUNCE_STATUS = "announce.status"
+"""Outbox kind: a filed request's status message with its buttons (``ref`` = request id)."""
 
 
 # ------------------------------------------------------------------ rendering
@@ -209,57 +225,91 @@ async def _send_group(
                 await bot.send_media_group(chat_id, media)
             return True
         except BadRequest as exc:  # an expired or foreign file id: upload the bytes instead
+            if deps_.is_rate_limit(exc.message):
+                raise  # "slow down" is not about the file: the outbox waits and retries
             log.warning("album by %s failed: %s", "file id" if by_id else "upload", exc.message)
     return False
 
 
-async def _send_documents(
-    bot: telegram.Bot, deps_: Deps, chat_id: int, request: ServiceRequest
-) -> None:
-    documents = list(await request.documents.all().order_by("id"))
-    if not documents:
-        await bot.send_message(chat_id, otexts.REQUEST_DOCUMENTS_NONE)
-        return
-    titles = {doc.key: doc.title for doc in request.service.to_card().documents}
-    photos = [d for d in documents if d.mime in PHOTO_MIMES]
-    files = [d for d in documents if d.mime not in PHOTO_MIMES]
-    failed = 0
-    for group, as_photos in ((photos, True), (files, False)):
-        for start in range(0, len(group), ALBUM_MAX):
-            chunk = group[start : start + ALBUM_MAX]
-            captions = [
-                otexts.DOCUMENT_CAPTION.format(
-                    title=titles.get(d.document_key, d.document_key),
-                    code=fa(request.tracking_code),
-                )
-                for d in chunk
-            ]
-            if not await _send_group(bot, deps_, chat_id, chunk, captions, as_photos):
-                failed += len(chunk)
-    if failed:
-        await bot.send_message(chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(failed)))
+def _album_rows(documents: Sequence[RequestDocument]) -> list[dict[str, Any]]:
+    """The documents as album payloads: photos apart from files, at most 10 an album."""
+    photos = [d.id for d in documents if d.mime in PHOTO_MIMES]
+    files = [d.id for d in documents if d.mime not in PHOTO_MIMES]
+    return [
+        {"documents": group[start : start + ALBUM_MAX], "photos": as_photos}
+        for group, as_photos in ((photos, True), (files, False))
+        for start in range(0, len(group), ALBUM_MAX)
+    ]
 
 
-async def announce_request(bot: telegram.Bot, deps: Deps, request_id: int) -> None:
-    """Post a filed request to the operator group: details, documents, status buttons.
+async def queue_announcement(request: ServiceRequest, messenger: str, chat_id: int | None) -> None:
+    """Owe the operator group a filed request: details, document albums, status buttons.
 
-    Never raises for a messenger failure: the request is already filed and the citizen
-    has their tracking code; a failed announcement is logged for staff to look up.
+    Called in the filing transaction, so a filed request is always announced (the outbox
+    retries through faults and restarts) and never twice (each part has a dedup key). Each
+    part is its own row: a failed album is retried alone, in order, before the buttons.
     """
-    chat_id = deps.operator_chat_id
     if chat_id is None:
-        log.info("no operator chat on %s: request %s not announced", deps.messenger, request_id)
+        log.info("no operator chat on %s: request %s not announced", messenger, request.id)
         return
-    request = await ServiceRequest.get_or_none(id=request_id).prefetch_related("service", "citizen")
+    await request.fetch_related("service", "citizen")
+    key = f"announce:{request.id}"
+    text = announcement_text(request, messenger)
+    await outbox.enqueue(
+        messenger, chat_id, MESSAGE, payload=message_payload(text), ref=request.id,
+        dedup_key=f"{key}:details",
+    )  # fmt: skip
+    documents = await RequestDocument.filter(request_id=request.id).order_by("id")
+    if not documents:
+        await outbox.enqueue(
+            messenger, chat_id, MESSAGE, payload=message_payload(otexts.REQUEST_DOCUMENTS_NONE),
+            ref=request.id, dedup_key=f"{key}:documents",
+        )  # fmt: skip
+    for number, album in enumerate(_album_rows(documents)):
+        await outbox.enqueue(
+            messenger, chat_id, ANNOUNCE_ALBUM, payload=album, ref=request.id,
+            dedup_key=f"{key}:album:{number}",
+        )  # fmt: skip
+    await outbox.enqueue(
+        messenger, chat_id, ANNOUNCE_STATUS, ref=request.id, dedup_key=f"{key}:status"
+    )
+
+
+@sender(ANNOUNCE_ALBUM)
+async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
+    """One album of a request's documents (or a note saying it could not be sent)."""
+    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
     if request is None:
-        log.warning("request %s to announce does not exist", request_id)
-        return
-    try:
-        await bot.send_message(chat_id, announcement_text(request, deps.messenger))
-        await _send_documents(bot, deps, chat_id, request)
-        await bot.send_message(chat_id, status_text(request), reply_markup=status_keyboard(request))
-    except TelegramError as exc:
-        log.error("announcing request %s failed: %s", request_id, type(exc).__name__)
+        raise Undeliverable("request gone")
+    ids = list(row.payload.get("documents", ()))
+    documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
+    titles = {doc.key: doc.title for doc in request.service.to_card().documents}
+    captions = [
+        otexts.DOCUMENT_CAPTION.format(
+            title=titles.get(d.document_key, d.document_key), code=fa(request.tracking_code)
+        )
+        for d in documents
+    ]
+    as_photos = bool(row.payload.get("photos"))
+    if documents and await _send_group(bot, deps_, row.chat_id, documents, captions, as_photos):
+        return None
+    missing = len(ids)
+    sent = await bot.send_message(
+        row.chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(missing))
+    )
+    return sent.message_id
+
+
+@sender(ANNOUNCE_STATUS)
+async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
+    """The status buttons, rendered when sent: they show the request's status of now."""
+    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
+    if request is None:
+        raise Undeliverable("request gone")
+    sent = await bot.send_message(
+        row.chat_id, status_text(request), reply_markup=status_keyboard(request)
+    )
+    return sent.message_id
 
 
 # ------------------------------------------------------------------ status buttons

@@ -12,6 +12,8 @@ MODEL_MODULES: list[str] = [
     "models.request",
     "models.dialog",
     "models.querylog",
+    "models.outbox",
+    "models.inbox",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 

@@ -18,7 +18,7 @@ from the handler's texts as a :class:`Vocabulary`; this module holds no Persian.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -507,8 +507,12 @@ async def file_request(
     *,
     now: datetime | None = None,
     new_code: Callable[[], str] = new_tracking_code,
+    on_filed: Callable[[ServiceRequest], Awaitable[None]] | None = None,
 ) -> ServiceRequest:
     """File the dialog ``state`` as a request, or raise and change nothing.
+
+    ``on_filed`` runs inside the filing transaction (the operator group's announcement is
+    queued there), so what it writes exists exactly when the request does.
 
     Raises :class:`IncompleteDraft` if a required answer is missing and
     :class:`~models.dialog.StaleDialog` if the dialog moved (or was filed) since it was read.
@@ -558,4 +562,6 @@ async def file_request(
         }
         if remembered:
             await Citizen.filter(id=citizen.id).update(**remembered)
+        if on_filed is not None:
+            await on_filed(request)
     return request

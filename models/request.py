@@ -15,24 +15,32 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields, timezone
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.fields import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
+
+from models import outbox
 
 if TYPE_CHECKING:
     from models.citizen import Citizen
     from models.service import Service
 
 __all__ = [
+    "STATUS_NOTICE",
     "TRANSITIONS",
     "IllegalTransition",
     "RequestDocument",
     "RequestStatus",
     "ServiceRequest",
     "StatusEvent",
+    "queue_status_notice",
+    "queue_undelivered_events",
     "record_external_status_changes",
 ]
+
+STATUS_NOTICE = "status.notice"
+"""Outbox kind of a citizen's notice about one :class:`StatusEvent` (``ref`` = event id)."""
 
 
 class RequestStatus(StrEnum):
@@ -153,6 +161,7 @@ class ServiceRequest(Model):
             event = await StatusEvent.create(
                 request_id=self.id, status=status, actor=actor, note=note
             )
+            await queue_status_notice(event, fresh.citizen_id)  # type: ignore[attr-defined]
         self.status, self.closed_at = fresh.status, fresh.closed_at
         return event
 
@@ -219,10 +228,48 @@ async def record_external_status_changes() -> int:
             request = await ServiceRequest.select_for_update().get(id=request_id)
             if request.status == request.announced_status:
                 continue
-            await StatusEvent.create(request_id=request.id, status=request.status, actor="external")
+            event = await StatusEvent.create(
+                request_id=request.id, status=request.status, actor="external"
+            )
+            await queue_status_notice(event, request.citizen_id)  # type: ignore[attr-defined]
             if request.status not in OPEN_STATUSES and request.closed_at is None:
                 request.closed_at = timezone.now()
             request.announced_status = request.status
             await request.save(update_fields=["announced_status", "closed_at"])
             written += 1
+    return written
+
+
+async def queue_status_notice(event: StatusEvent, citizen_id: int) -> None:
+    """Owe the citizen a notice of ``event``; inside the transaction that wrote it."""
+    from models.citizen import Citizen
+
+    citizen = await Citizen.get(id=citizen_id).only("id", "messenger", "chat_id")
+    await outbox.enqueue(
+        citizen.messenger,
+        citizen.chat_id,
+        STATUS_NOTICE,
+        ref=event.id,
+        dedup_key=f"{STATUS_NOTICE}:{event.id}",
+    )
+
+
+async def queue_undelivered_events(limit: int = 200) -> int:
+    """Queue a notice for each event a back-office tool inserted straight into
+    ``status_event`` (undelivered, and no outbox row yet). The outbox's unique key makes
+    several processes doing this at once queue each notice once. Returns how many."""
+    queued = outbox.OutboxMessage.filter(kind=STATUS_NOTICE).values("ref")
+    events = (
+        await StatusEvent.filter(delivered_at__isnull=True)
+        .exclude(id__in=Subquery(queued))
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", "request__citizen_id")
+    )
+    written = 0
+    for event_id, citizen_id in events:
+        async with in_transaction():
+            event = await StatusEvent.get(id=event_id)
+            await queue_status_notice(event, citizen_id)
+        written += 1
     return written

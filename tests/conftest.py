@@ -27,7 +27,7 @@ import asyncio
 import contextvars
 import os
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -219,3 +219,13 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
         yield url
     finally:
         await drop_pg_database(name)
+
+
+@pytest.fixture(autouse=True)
+def _real_time() -> Iterator[None]:
+    """Every test starts and ends on real time, whatever it did with ``models.clock``."""
+    from models import clock
+
+    clock.reset()
+    yield
+    clock.reset()

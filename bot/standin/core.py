@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import ipaddress
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from bot.standin.errors import ApiError
 from bot.standin.files import StoredFile
+from bot.standin.params import Params
 from bot.standin.person import Person
 from bot.standin.profiles import Profile, get_profile
 from bot.standin.state import ApiCall, BotMessage, CallbackAnswer, StandInState, scope_key
@@ -38,6 +40,33 @@ class _Fault:
     status: int
     retry_after: int
     description: str | None
+
+
+SEND_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendmediagroup",
+        "sendvoice",
+        "sendlocation",
+        "copymessage",
+        "forwardmessage",
+        "editmessagetext",
+        "editmessagereplymarkup",
+        "answercallbackquery",
+    }
+)
+"""Calls that say something: what :meth:`BotApiStandIn.fail_randomly` fails by default."""
+
+
+@dataclass
+class _RandomFaults:
+    rate: float
+    generator: random.Random
+    chat_id: int | None
+    statuses: tuple[int, ...]
+    methods: frozenset[str]
 
 
 class BotApiStandIn:
@@ -76,6 +105,8 @@ class BotApiStandIn:
         self._override_secret: str | None = None
         self._subscribers: list[MessageCallback] = []
         self._faults: dict[str, list[_Fault]] = {}
+        self._random_faults: _RandomFaults | None = None
+        self.injected_faults = 0
         self._slow: dict[str, float] = {}
         self._persons: dict[tuple[int, int], Person] = {}
         self._changed = asyncio.Event()
@@ -238,12 +269,38 @@ class BotApiStandIn:
         else:
             self._slow.pop(method.lower(), None)
 
-    def take_fault(self, method: str) -> ApiError | None:
+    def fail_randomly(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        chat_id: int | None = None,
+        statuses: tuple[int, ...] = (500, 429),
+        methods: frozenset[str] = SEND_METHODS,
+    ) -> None:
+        """Fail a share ``rate`` of the calls of ``methods`` (to ``chat_id`` only, if given)
+        with one of ``statuses``, drawn from a seeded generator so a run can be repeated.
+        ``rate=0`` turns it off. Scripted :meth:`fail_next` faults come first."""
+        self._random_faults = (
+            _RandomFaults(rate, random.Random(seed), chat_id, statuses, methods) if rate else None
+        )
+
+    def take_fault(self, method: str, params: Params | None = None) -> ApiError | None:
         for key in (method, "*"):
             faults = self._faults.get(key)
             if faults:
                 return self._fault_error(faults.pop(0))
-        return None
+        chance = self._random_faults
+        if chance is None or method not in chance.methods:
+            return None
+        if chance.chat_id is not None and (
+            params is None or params.raw("chat_id") not in (chance.chat_id, str(chance.chat_id))
+        ):
+            return None
+        if chance.generator.random() >= chance.rate:
+            return None
+        self.injected_faults += 1
+        return self._fault_error(_Fault(chance.generator.choice(chance.statuses), 1, None))
 
     def delay_for(self, method: str) -> float:
         return self._slow.get(method, 0.0) + self._slow.get("*", 0.0)

@@ -57,7 +57,7 @@ async def _api(request: web.Request) -> web.Response:
         delay = standin.delay_for(key)
         if delay:
             await asyncio.sleep(delay)
-        fault = standin.take_fault(key)
+        fault = standin.take_fault(key, params)
         if fault is not None:
             raise fault
         result = await handler(standin, params)

@@ -13,14 +13,18 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from telegram.ext import Application
 
 from bot.app import build_application, shared_resources
 from bot.intents import build_matcher
 from bot.runtime import running_bots
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Person
+from bot.webhook import build_webhook_app, webhook_path
 from models.catalog import load_catalog
 from nlp import IntentMatcher
+from tests.e2e.workers import SECRET
 
 TOKEN = "123456:TEST-TOKEN"
 OPERATOR_CHAT = -1001000
@@ -98,3 +102,44 @@ async def harness(
     finally:
         await h.stop()
         await h.standin.stop()
+
+
+class WebhookBot:
+    """A stand-in plus the bot's Application behind the webhook server, in this process."""
+
+    def __init__(self, messenger: str, standin: BotApiStandIn, app: Application, url: str) -> None:  # type: ignore[type-arg]
+        self.messenger = messenger
+        self.standin = standin
+        self.app = app
+        self.base = url
+
+    def url(self, messenger: str | None = None, secret: str = SECRET) -> str:
+        return self.base + webhook_path(messenger or self.messenger, secret)
+
+
+@pytest.fixture
+async def webhook_bot(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[WebhookBot]:
+    settings = Settings(_env_file=None, storage_dir=tmp_path / "documents")
+    async with BotApiStandIn(token=TOKEN, profile=messenger) as standin:
+        resources = await shared_resources(settings)
+        app = build_application(
+            settings,
+            messenger,
+            resources,
+            token=TOKEN,
+            base_url=standin.base_url,
+            base_file_url=standin.base_file_url,
+        )
+        async with running_bots([app], resources, polling=False):
+            runner = web.AppRunner(build_webhook_app({messenger: app}, SECRET), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            try:
+                port = runner.addresses[0][1]
+                bot = WebhookBot(messenger, standin, app, f"http://127.0.0.1:{port}")
+                standin.deliver_to([bot.url()], secret_token=SECRET)
+                yield bot
+            finally:
+                standin.deliver_to(None)
+                await runner.cleanup()

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.outbox import deliver_status_events
+from bot.outbox import deliver_outbox
 from handlers import texts
 from handlers.deps import KEY
-from handlers.operator import announce_request
+from handlers.operator import queue_announcement
 from handlers.render import fa
 from handlers.texts import apply as apply_texts
 from handlers.texts import notices
@@ -67,7 +67,9 @@ def labels(message) -> list[str]:
 
 
 async def announce(harness, request: ServiceRequest) -> None:
-    await announce_request(harness.app.bot, harness.app.bot_data[KEY], request.id)
+    """Queue the request's announcement as filing does, and let the outbox send it."""
+    await queue_announcement(request, harness.messenger, OPERATOR_CHAT)
+    await deliver_outbox({harness.messenger: harness.app})
 
 
 async def eventually(condition: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
@@ -237,7 +239,7 @@ async def test_back_office_status_update_reaches_the_citizen_once(harness) -> No
     await eventually(all_delivered)
     events = await StatusEvent.filter(request=request).values_list("status", "actor")
     assert events == [("in_progress", "external")]
-    await deliver_status_events({harness.messenger: harness.app})  # another round: nothing new
+    await deliver_outbox({harness.messenger: harness.app})  # another round: nothing new
     assert await StatusEvent.filter(request=request).count() == 1
     assert len(citizen.inbox) == 1
 
@@ -284,7 +286,7 @@ async def test_concurrent_dispatchers_send_each_notice_once(harness) -> None:
             await request.move_to(status, actor="test")
     apps = {harness.messenger: harness.app}
     # the harness's own worker is a third dispatcher running beside these two
-    await asyncio.gather(deliver_status_events(apps), deliver_status_events(apps))
+    await asyncio.gather(deliver_outbox(apps), deliver_outbox(apps))
     await eventually(all_delivered)
     for person in people:
         assert [m.text.split("\n")[-1] for m in person.inbox] == [

@@ -1,0 +1,159 @@
+"""Taking updates in: written down before acknowledged, skipped when unreadable or replayed.
+
+Every update passes :func:`admit` before the messenger is told we have it (the webhook's
+200, the next ``getUpdates`` offset):
+
+* an update python-telegram-bot cannot parse (an older or newer Bot API shape) is logged
+  once, by id and error type only, and skipped: it must never hold up the updates behind it;
+* an update seen before (a webhook redelivery, a replay; on any process) is skipped;
+* anything else is written to ``inbound_update`` (``models.inbox``), claimed by this worker.
+
+:class:`InboxProcessor` marks an update done once its handlers have run. A worker killed in
+between leaves its rows unfinished: when it starts again it takes its own leftovers at once,
+and any other worker takes them once the dead one's lease has run out (:func:`recover`).
+
+Polling goes through the same door: :class:`InboxRequest` is the ``getUpdates`` transport
+and admits what it fetched before PTB's updater computes the next offset; an update it
+skips is replaced by an empty one (only its ``update_id``) so that the offset moves past it.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import HTTPXRequest
+
+from bot.workers import periodic
+from handlers.deps import KEY
+from models import inbox
+
+__all__ = [
+    "InboxProcessor",
+    "InboxRequest",
+    "admit",
+    "polling_owner",
+    "recover",
+    "webhook_owner",
+]
+
+log = logging.getLogger(__name__)
+
+
+def webhook_owner(port: int) -> str:
+    """A webhook worker is its host and port: restarted in the same place, it is the same."""
+    return f"webhook:{socket.gethostname()}:{port}"
+
+
+def polling_owner(messenger: str) -> str:
+    """Only one process may poll a token, so the host and messenger name it."""
+    return f"polling:{socket.gethostname()}:{messenger}"
+
+
+def _is_empty(update: object) -> bool:
+    """An update that carries nothing but its id (a skipped one, see the module doc)."""
+    return isinstance(update, Update) and len(update.to_dict()) <= 1
+
+
+async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) -> Update | None:
+    """The update to handle (bound to ``bot``), or None when it is to be acknowledged and
+    skipped."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        log.warning("%s: an update without an update_id skipped", messenger)
+        return None
+    try:
+        update = Update.de_json(raw, bot)
+    except Exception as exc:  # whatever the library raises on a shape it does not know
+        log.warning(
+            "%s: unreadable update %s skipped (%s)", messenger, update_id, type(exc).__name__
+        )
+        return None
+    if update is None or not await inbox.admit(messenger, update_id, raw, owner):
+        log.info("%s: update %s seen before, skipped", messenger, update_id)
+        return None
+    return update
+
+
+class InboxRequest(HTTPXRequest):
+    """The ``getUpdates`` transport: admits each fetched update before PTB sees it."""
+
+    def __init__(self, messenger: str, owner: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.messenger = messenger
+        self.owner = owner
+
+    async def post(self, url: str, request_data: Any = None, **kwargs: Any) -> Any:
+        result = await super().post(url, request_data, **kwargs)
+        if not isinstance(result, list):
+            return result
+        admitted = []
+        for raw in result:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if await admit(self.messenger, raw, self.owner) is not None:
+                admitted.append(raw)
+            elif isinstance(update_id, int):
+                admitted.append({"update_id": update_id})  # move the offset past it
+        return admitted
+
+
+class InboxProcessor(BaseUpdateProcessor):
+    """Handles updates one at a time and marks each done in the inbox afterwards."""
+
+    def __init__(self, messenger: str) -> None:
+        super().__init__(max_concurrent_updates=1)
+        self.messenger = messenger
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if _is_empty(update):
+            coroutine.close()  # type: ignore[attr-defined]
+            return
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                try:
+                    await inbox.done(self.messenger, update.update_id)
+                except Exception as exc:  # the database is away: it is handled again later
+                    log.warning(
+                        "update %s not marked done (%s)", update.update_id, type(exc).__name__
+                    )
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+
+async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bool) -> int:  # type: ignore[type-arg]
+    """Queue the unfinished updates nobody alive is handling; returns how many."""
+    rows = await inbox.reclaim(list(apps), owner, own_leftovers=own_leftovers)
+    for row in rows:
+        app = apps[row.messenger]
+        try:
+            update = Update.de_json(row.payload, app.bot)
+        except Exception:
+            update = None
+        if update is None:
+            await inbox.done(row.messenger, row.update_id)
+            continue
+        await app.update_queue.put(update)
+    if rows:
+        log.info("%d unfinished updates taken over by %s", len(rows), owner)
+    return len(rows)
+
+
+@periodic("inbox", 10.0)
+async def keep_inbox(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
+    """Renew this worker's claims, take over a dead worker's, forget old keys."""
+    owners = {app.bot_data[KEY].inbox_owner for app in apps.values()}
+    for owner in owners:
+        await inbox.renew(owner)
+        mine = {name: app for name, app in apps.items() if app.bot_data[KEY].inbox_owner == owner}
+        await recover(mine, owner, own_leftovers=False)
+    await inbox.purge_finished()

@@ -1,0 +1,73 @@
+"""What each outbox kind sends: the feature side of the one dispatcher.
+
+A feature that says things on its own writes :class:`~models.outbox.OutboxMessage` rows of
+its kinds (in the transaction of their cause) and registers here, with :func:`sender`, the
+coroutine that turns one row into messenger calls. The dispatcher (``bot.outbox``) claims
+rows, calls the sender and finishes or retries the row from what the sender raised:
+
+* return the id of the (first) message sent, or None;
+* raise a ``telegram.error.TelegramError`` as it came: the dispatcher knows which are
+  transient (network, 5xx, 429, Bale's "bot limit exceed") and which are final;
+* raise :class:`Undeliverable` when the row can never be sent (its subject is gone).
+
+A sender sends at most one message that can fail after another has gone (its retry would
+send the first again): a feature with several messages writes several rows, which the
+outbox keeps in order per chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import telegram
+from telegram import InlineKeyboardMarkup
+
+from handlers.deps import Deps
+from models.outbox import OutboxMessage
+
+__all__ = ["MESSAGE", "SENDERS", "Sender", "Undeliverable", "message_payload", "sender"]
+
+Sender = Callable[[telegram.Bot, Deps, OutboxMessage], Awaitable[int | None]]
+SENDERS: dict[str, Sender] = {}
+MESSAGE = "message"
+"""The plain kind: a text (and keyboard) rendered when the row was written."""
+
+
+class Undeliverable(Exception):
+    """This row can never be sent; the message says why (for the logs, no personal data)."""
+
+
+def sender(kind: str) -> Callable[[Sender], Sender]:
+    """Register the sender of ``kind`` (one per kind)."""
+
+    def register(fn: Sender) -> Sender:
+        if kind in SENDERS:
+            raise ValueError(f"outbox kind {kind!r} registered twice")
+        SENDERS[kind] = fn
+        return fn
+
+    return register
+
+
+def message_payload(text: str, markup: Any = None) -> dict[str, Any]:
+    """The payload of a :data:`MESSAGE` row (the keyboard as Bot API JSON)."""
+    payload: dict[str, Any] = {"text": text}
+    if markup is not None:
+        payload["reply_markup"] = markup.to_dict()
+    return payload
+
+
+def _markup(data: dict[str, Any] | None) -> Any:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    return telegram.ReplyKeyboardMarkup.de_json(data, None)
+
+
+@sender(MESSAGE)
+async def send_plain(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> int | None:
+    markup = _markup(row.payload.get("reply_markup"))
+    sent = await bot.send_message(row.chat_id, row.payload["text"], reply_markup=markup)
+    return sent.message_id

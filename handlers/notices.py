@@ -1,0 +1,65 @@
+"""Status notices: the citizen hears of every change to their request.
+
+``models.request`` queues a :data:`~models.request.STATUS_NOTICE` row for each
+:class:`~models.request.StatusEvent` (written by ``move_to``, by the reconciliation of a
+back-office ``UPDATE``, or found as a raw back-office ``INSERT``); this sender renders it
+when it goes. ``status_event`` keeps its meaning for back-office tools: ``delivered_at``
+is set once the citizen has it (or blocked the bot: nothing more can be done), and
+``attempts`` counts failed sends.
+"""
+
+from __future__ import annotations
+
+import telegram
+from telegram.error import Forbidden, TelegramError
+from tortoise.expressions import F
+
+from handlers import texts
+from handlers.delivery import Undeliverable, sender
+from handlers.deps import Deps
+from handlers.render import fa
+from handlers.texts import notices
+from models import clock
+from models.outbox import OutboxMessage
+from models.request import STATUS_NOTICE, RequestStatus, StatusEvent
+
+__all__ = ["NOTE_MAX", "notice_text", "send_status_notice"]
+
+NOTE_MAX = 1500
+
+
+def notice_text(event: StatusEvent) -> str:
+    """The citizen's message for one event; ``event.request.service`` must be loaded."""
+    request = event.request
+    lines = [
+        notices.STATUS_NOTICE.format(
+            code=fa(request.tracking_code),
+            service=request.service.title,
+            status=texts.STATUS_LABELS.get(event.status, notices.STATUS_UPDATED),
+        )
+    ]
+    note = event.note.strip()
+    if note:
+        if len(note) > NOTE_MAX:
+            note = note[: NOTE_MAX - 1] + "…"
+        lines.append(notices.STATUS_NOTE.format(note=fa(note)))
+    if event.status == RequestStatus.NEEDS_DOCUMENTS:
+        lines += ["", notices.NEEDS_DOCUMENTS_HINT.format(staff=texts.BTN_STAFF)]
+    return "\n".join(lines)
+
+
+@sender(STATUS_NOTICE)
+async def send_status_notice(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> int | None:
+    event = await StatusEvent.get_or_none(id=row.ref or 0).prefetch_related("request__service")
+    if event is None:
+        raise Undeliverable("status event gone")
+    try:
+        sent = await bot.send_message(row.chat_id, notice_text(event))
+    except Forbidden:
+        await StatusEvent.filter(id=event.id).update(delivered_at=clock.now())
+        raise
+    except TelegramError:
+        await StatusEvent.filter(id=event.id).update(attempts=F("attempts") + 1)
+        raise
+    await StatusEvent.filter(id=event.id).update(delivered_at=clock.now())
+    return sent.message_id

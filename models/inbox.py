@@ -1,0 +1,128 @@
+"""The inbox: every update a messenger hands us is a row here before we say "received".
+
+A messenger forgets an update once we acknowledge it (a webhook's 200, the next
+``getUpdates`` offset). Written down first, an acknowledged update survives a crash of the
+process that took it: its row stays unfinished, and it is handled again by the same worker
+when it restarts, or by any worker once the dead one's lease runs out (:func:`reclaim`).
+The unique (messenger, update_id) pair makes a redelivered or replayed update a no-op on
+every process (:func:`admit` says it is a duplicate).
+
+A finished row keeps only its key, so the table never holds citizens' words for longer
+than they take to answer; finished keys are purged after :data:`KEEP_FINISHED`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise import fields
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from models import clock
+
+__all__ = [
+    "KEEP_FINISHED",
+    "LEASE",
+    "InboundUpdate",
+    "admit",
+    "done",
+    "purge_finished",
+    "reclaim",
+    "renew",
+]
+
+LEASE = timedelta(seconds=60)
+"""A worker renews its claims every few seconds; a claim older than this is a dead worker's."""
+KEEP_FINISHED = timedelta(days=2)
+"""How long a finished update's key is kept to recognise a redelivery."""
+
+
+class InboundUpdate(Model):
+    """One update as received, until it has been handled."""
+
+    id = fields.BigIntField(primary_key=True)
+    messenger = fields.CharField(max_length=16)
+    update_id = fields.BigIntField()
+    payload: dict[str, Any] = fields.JSONField(default=dict, description="emptied once handled")
+    claimed_by = fields.CharField(max_length=96, null=True, description="the worker handling it")
+    claimed_until = fields.DatetimeField(null=True)
+    received_at = fields.DatetimeField(auto_now_add=True)
+    done_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbound_update"
+        unique_together = (("messenger", "update_id"),)
+        indexes = (("done_at", "claimed_until"),)
+
+
+async def admit(messenger: str, update_id: int, payload: dict[str, Any], owner: str) -> bool:
+    """Write the update down, claimed by ``owner``; False if it was seen before."""
+    try:
+        async with in_transaction():
+            await InboundUpdate.create(
+                messenger=messenger,
+                update_id=update_id,
+                payload=payload,
+                claimed_by=owner,
+                claimed_until=clock.now() + LEASE,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def done(messenger: str, update_id: int) -> None:
+    """Handled (or given up): forget its content, keep its key for redeliveries."""
+    await InboundUpdate.filter(messenger=messenger, update_id=update_id).update(
+        done_at=clock.now(), payload={}, claimed_until=None
+    )
+
+
+async def renew(owner: str) -> int:
+    """Extend the lease of every unfinished update ``owner`` holds (it is still alive)."""
+    return await InboundUpdate.filter(claimed_by=owner, done_at__isnull=True).update(
+        claimed_until=clock.now() + LEASE
+    )
+
+
+async def reclaim(
+    messengers: list[str], owner: str, *, own_leftovers: bool = False, limit: int = 500
+) -> list[InboundUpdate]:
+    """Unfinished updates that nobody alive is handling, now claimed by ``owner``.
+
+    "Nobody alive": the lease ran out; with ``own_leftovers`` (once, at start-up) also what
+    ``owner`` held in a previous life, so a restarted worker takes its leftovers at once
+    instead of waiting out the lease.
+    """
+    now = clock.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    if own_leftovers:
+        free |= Q(claimed_by=owner)
+    rows = (
+        await InboundUpdate.filter(
+            free,
+            done_at__isnull=True,
+            messenger__in=messengers,
+        )
+        .order_by("id")
+        .limit(limit)
+    )
+    taken: list[InboundUpdate] = []
+    for row in rows:
+        won = await InboundUpdate.filter(
+            free,
+            id=row.id,
+            done_at__isnull=True,
+        ).update(claimed_by=owner, claimed_until=now + LEASE)
+        if won:
+            taken.append(row)
+    return taken
+
+
+async def purge_finished() -> int:
+    """Drop the keys of updates finished long ago."""
+    return await InboundUpdate.filter(done_at__lt=clock.now() - KEEP_FINISHED).delete()

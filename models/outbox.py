@@ -1,0 +1,254 @@
+"""The outbox: every message the bot sends on its own is a row here first.
+
+A feature that has something to say without being asked (a status notice, a request's
+announcement to the operator group, a reminder) writes an :class:`OutboxMessage` in the
+same transaction as the change that causes it, so the message exists exactly when its
+cause does. One dispatcher (``bot.outbox``) sends the rows; the rules it follows live here,
+where they can be tested without a messenger:
+
+* **Order per conversation.** Only the oldest unfinished row of a chat may be sent
+  (:func:`heads`): a later row of the same chat waits while an earlier one is retrying.
+* **Priority across conversations.** Among the chats that have something to send, rows of
+  a lower :class:`Priority` go first (replies, then notices, then bulk).
+* **Claimed, not locked.** A process takes a row with a conditional ``UPDATE`` that sets a
+  short lease (:func:`claim`); the row is sent outside any transaction and then finished.
+  A process that dies mid-send leaves a lease that runs out, and the row is sent again:
+  delivery is at least once, and twice only for a message in flight at the moment of a
+  crash. The same works on SQLite and PostgreSQL.
+* **Retries.** A failed attempt is rescheduled after a growing pause (or the messenger's
+  ``retry_after``); after :data:`MAX_ATTEMPTS` the row is given up as ``failed`` and stays
+  for staff to see. A chat that blocked the bot fails at once.
+
+``kind`` names the feature's sender (``handlers.delivery``); ``payload`` is what it needs.
+``dedup_key`` makes enqueueing the same message twice a no-op (unique where set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from tortoise import fields
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from models import clock
+
+__all__ = [
+    "LEASE",
+    "MAX_ATTEMPTS",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Priority",
+    "claim",
+    "enqueue",
+    "finish",
+    "give_up",
+    "heads",
+    "pending_count",
+    "retry_later",
+    "retry_pause",
+]
+
+MAX_ATTEMPTS = 12
+RETRY_PAUSES = (1, 2, 5, 15, 30, 60, 120, 300, 600)
+"""Seconds before attempt n+1 after n failures (the last value repeats)."""
+LEASE = timedelta(seconds=60)
+"""How long a claim holds; longer than any one send (PTB's timeouts are 5–20 s)."""
+ERROR_MAX = 200
+
+
+class Priority(IntEnum):
+    """Lower goes first across chats; within one chat, rows keep their order."""
+
+    REPLY = 0  # an answer the citizen is waiting for
+    NOTICE = 1  # status notices, announcements, reminders, relayed messages
+    BULK = 2  # broadcasts
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # given up: blocked chat, permanent error or too many attempts
+
+
+class OutboxMessage(Model):
+    """One message owed to one chat."""
+
+    id = fields.BigIntField(primary_key=True)
+    messenger = fields.CharField(max_length=16, description="telegram or bale")
+    chat_id = fields.BigIntField(description="the chat it goes to")
+    kind = fields.CharField(max_length=48, description="which sender renders and sends it")
+    ref = fields.BigIntField(null=True, description="the row it is about (request, event…)")
+    payload: dict[str, Any] = fields.JSONField(default=dict, description="the sender's input")
+    priority = fields.SmallIntField(default=Priority.NOTICE)
+    dedup_key = fields.CharField(max_length=96, null=True, unique=True)
+    status = fields.CharEnumField(OutboxStatus, max_length=16, default=OutboxStatus.PENDING)
+    not_before = fields.DatetimeField(description="not sent before this time (retry pause)")
+    attempts = fields.IntField(default=0)
+    claimed_by = fields.CharField(max_length=96, null=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=ERROR_MAX, default="")
+    message_id = fields.BigIntField(null=True, description="the first message it produced")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = (("status", "priority", "id"), ("messenger", "chat_id", "status"))
+
+
+async def enqueue(
+    messenger: str,
+    chat_id: int,
+    kind: str,
+    *,
+    payload: dict[str, Any] | None = None,
+    ref: int | None = None,
+    priority: Priority = Priority.NOTICE,
+    dedup_key: str | None = None,
+) -> OutboxMessage | None:
+    """Owe ``chat_id`` a message; call inside the transaction of its cause.
+
+    Returns None when a row with the same ``dedup_key`` exists already (enqueued by this or
+    another process): the message is owed once.
+    """
+    if dedup_key is not None and await OutboxMessage.exists(dedup_key=dedup_key):
+        return None
+    fields_ = {
+        "messenger": messenger,
+        "chat_id": chat_id,
+        "kind": kind,
+        "payload": payload or {},
+        "ref": ref,
+        "priority": int(priority),
+        "dedup_key": dedup_key,
+        "not_before": clock.now(),
+    }
+    if dedup_key is None:
+        return await OutboxMessage.create(**fields_)
+    try:  # a savepoint, so a lost race does not abort the caller's transaction
+        async with in_transaction():
+            return await OutboxMessage.create(**fields_)
+    except IntegrityError:
+        return None
+
+
+async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
+    """Rows that may be sent now: each the oldest unfinished row of its chat, not claimed
+    by a live lease, past its retry pause; lowest priority first, then oldest."""
+    now = clock.now()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    found: list[OutboxMessage] = []
+    for priority in Priority:
+        candidates = (
+            await OutboxMessage.filter(
+                free,
+                status=OutboxStatus.PENDING,
+                priority=priority,
+                messenger__in=list(messengers),
+                not_before__lte=now,
+            )
+            .order_by("id")
+            .limit(limit * 4)
+        )
+        found += await _unblocked(candidates)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+async def _unblocked(candidates: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """The candidates with no earlier unfinished row in their chat (one per chat)."""
+    if not candidates:
+        return []
+    chats = {c.chat_id for c in candidates}
+    earlier = await OutboxMessage.filter(
+        status=OutboxStatus.PENDING,
+        chat_id__in=list(chats),
+        id__lt=max(c.id for c in candidates),
+    ).values_list("messenger", "chat_id", "id")
+    first: dict[tuple[str, int], int] = {}
+    for messenger, chat_id, row_id in earlier:
+        key = (messenger, chat_id)
+        first[key] = min(first.get(key, row_id), row_id)
+    chosen: list[OutboxMessage] = []
+    seen: set[tuple[str, int]] = set()
+    for row in candidates:
+        key = (row.messenger, row.chat_id)
+        if key in seen or first.get(key, row.id) < row.id:
+            continue
+        seen.add(key)
+        chosen.append(row)
+    return chosen
+
+
+async def claim(row: OutboxMessage, owner: str) -> bool:
+    """Take ``row`` for ``owner`` until the lease ends; False if someone else has it."""
+    now = clock.now()
+    taken = await OutboxMessage.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        id=row.id,
+        status=OutboxStatus.PENDING,
+    ).update(claimed_by=owner, claimed_until=now + LEASE)
+    return bool(taken)
+
+
+async def finish(row: OutboxMessage, owner: str, message_id: int | None = None) -> None:
+    """Sent: the row is done, with the id of the first message it produced."""
+    await OutboxMessage.filter(id=row.id, claimed_by=owner).update(
+        status=OutboxStatus.SENT,
+        finished_at=clock.now(),
+        claimed_until=None,
+        message_id=message_id,
+    )
+
+
+async def give_up(row: OutboxMessage, owner: str, error: str) -> None:
+    """Never to be sent: a blocked chat, a permanent error, or too many attempts."""
+    await OutboxMessage.filter(id=row.id, claimed_by=owner).update(
+        status=OutboxStatus.FAILED,
+        finished_at=clock.now(),
+        claimed_until=None,
+        attempts=F("attempts") + 1,
+        last_error=error[:ERROR_MAX],
+    )
+
+
+def retry_pause(attempts: int) -> float:
+    """Seconds to wait after ``attempts`` failures."""
+    return float(RETRY_PAUSES[min(max(attempts, 1), len(RETRY_PAUSES)) - 1])
+
+
+async def retry_later(
+    row: OutboxMessage, owner: str, error: str, *, after: float | None = None, count: bool = True
+) -> bool:
+    """Reschedule after a failed attempt; gives up (and returns False) past the limit.
+
+    ``after`` overrides the pause (a messenger's ``retry_after``); ``count=False`` does not
+    spend an attempt (being told to slow down is not the message's fault).
+    """
+    attempts = row.attempts + (1 if count else 0)
+    if attempts >= MAX_ATTEMPTS:
+        await give_up(row, owner, error)
+        return False
+    pause = after if after is not None else retry_pause(attempts)
+    await OutboxMessage.filter(id=row.id, claimed_by=owner).update(
+        attempts=attempts,
+        not_before=clock.now() + timedelta(seconds=pause),
+        claimed_until=None,
+        last_error=error[:ERROR_MAX],
+    )
+    return True
+
+
+async def pending_count(messengers: Iterable[str] | None = None) -> int:
+    """Rows still owed (for health checks and tests)."""
+    query = OutboxMessage.filter(status=OutboxStatus.PENDING)
+    if messengers is not None:
+        query = query.filter(messenger__in=list(messengers))
+    return await query.count()

@@ -1,0 +1,138 @@
+"""Updates in: an unreadable one never stalls the bot, a replayed one is handled once, and
+an acknowledged one survives the death of the worker that took it (issue 14, items 2, 3
+and the replay point of 7)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.standin import BotApiStandIn
+from bot.webhook import SECRET_HEADER
+from handlers import texts
+from models.inbox import InboundUpdate
+from tests.conftest import run_isolated
+from tests.e2e.conftest import WebhookBot
+from tests.e2e.test_webhook import _update
+from tests.e2e.workers import SECRET, TOKEN, in_database, running_workers, seed
+
+SECRET_NAME = "پوریای-رازدار"
+SECRET_QUESTION = "نظرسنجی محرمانه درباره همسایه"
+
+
+def poison(user_id: int, update_id: int) -> dict[str, Any]:
+    """A message with a poll in an older Bot API shape (no ``persistent_id``): PTB 22.8
+    cannot parse it, as a lagging server such as Bale's may send."""
+    user = {"id": user_id, "is_bot": False, "first_name": SECRET_NAME}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private", "first_name": SECRET_NAME},
+            "from": user,
+            "poll": {
+                "id": "p1",
+                "question": SECRET_QUESTION,
+                "options": [{"text": "بله", "voter_count": 0}],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+            },
+        },
+    }
+
+
+def _log_text(caplog) -> str:
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
+async def test_unreadable_update_is_skipped_while_polling(harness, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    harness.standin.inject_update(poison(3003, harness.standin.updates.next_id()))
+    person = harness.person(1001)
+    await person.send_command("/start")
+    [welcome] = await person.wait_for_reply(timeout=5)
+    assert [texts.BTN_SEARCH, texts.BTN_SERVICES] in welcome.reply_buttons
+    assert _log_text(caplog).count("unreadable update") == 1
+    assert SECRET_NAME not in _log_text(caplog) and SECRET_QUESTION not in _log_text(caplog)
+    assert len(harness.standin.calls_to("getUpdates")) < 30  # no re-fetching loop
+
+
+async def test_unreadable_update_is_acknowledged_by_the_webhook(
+    webhook_bot: WebhookBot, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(webhook_bot.url(), json=poison(3003, 77), headers={SECRET_HEADER: SECRET}) as r,
+    ):
+        assert r.status == 200  # a refusal would make the messenger redeliver it forever
+    webhook_bot.standin.inject_update(poison(3004, webhook_bot.standin.updates.next_id()))
+    person = webhook_bot.standin.person(1001, "مریم")
+    await person.send_command("/start")
+    await person.wait_for_reply(timeout=5)
+    assert webhook_bot.standin.pusher.pending_count == 0
+    assert _log_text(caplog).count("unreadable update") == 2
+    assert SECRET_NAME not in _log_text(caplog) and SECRET_QUESTION not in _log_text(caplog)
+
+
+async def test_a_redelivered_update_is_handled_once(webhook_bot: WebhookBot) -> None:
+    update = _update(1001, "/help")
+    headers = {SECRET_HEADER: SECRET}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(3):
+            async with http.post(webhook_bot.url(), json=update, headers=headers) as r:
+                assert r.status == 200
+    person = webhook_bot.standin.person(1002, "مریم")
+    await person.send_command("/help")  # handled after the three: they are done by then
+    await person.wait_for_reply(timeout=5)
+    assert len(webhook_bot.standin.messages(1001)) == 1
+
+
+async def _unfinished() -> int:
+    return await InboundUpdate.filter(done_at__isnull=True).count()
+
+
+async def test_acknowledged_updates_survive_a_killed_worker(
+    database_url: str, tmp_path: Path
+) -> None:
+    """300 updates acknowledged to the messenger, the worker SIGKILLed mid-way and started
+    again: every one is answered."""
+    await run_isolated(seed(database_url))
+    people, each = 100, 3
+    async with (
+        BotApiStandIn(token=TOKEN, profile="bale") as standin,
+        running_workers(standin, database_url, tmp_path, names=("a",), flood_limit="1000") as (
+            [worker]
+        ),
+    ):
+        standin.slow("sendMessage", 0.03)  # the bot answers slower than updates arrive
+        standin.deliver_to([worker.webhook_url()])
+        persons = [standin.person(5000 + n, f"شهروند{n}") for n in range(people)]
+        for _ in range(each):
+            for person in persons:
+                await person.send_command("/help")
+        await standin.wait_until(lambda: standin.pusher.delivered == people * each, timeout=60)
+        assert worker.process is not None
+        worker.process.kill()  # SIGKILL: no draining
+        await worker.process.wait()
+        answered_before = sum(len(p.inbox) for p in persons)
+        assert answered_before < people * each  # the kill did leave work behind
+        assert await in_database(database_url, _unfinished) > 0
+
+        standin.slow("sendMessage", 0)
+        await worker.start(tmp_path)
+        async with aiohttp.ClientSession() as http:
+            await worker.wait_healthy(http)
+        await standin.wait_until(lambda: all(len(p.inbox) >= each for p in persons), timeout=60)
+        assert await in_database(database_url, _unfinished) == 0
+        assert os.environ.get("SKEDBOT_DATABASE_URL") is None
+    await asyncio.sleep(0)
