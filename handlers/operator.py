@@ -173,12 +173,17 @@ def announcement_text(request: ServiceRequest, messenger: str) -> str:
 # ------------------------------------------------------------------ announcing
 
 
-def _payload(deps_: Deps, document: RequestDocument, by_id: bool) -> str | InputFile:
-    """The file as the messenger already has it (its file id), or our stored bytes."""
+def _payload(
+    deps_: Deps, document: RequestDocument, by_id: bool, attach: bool = False
+) -> str | InputFile:
+    """The file as the messenger already has it (its file id), or our stored bytes.
+
+    ``attach``: an album's uploads must each be their own ``attach://`` part; without it
+    every file part is named ``media`` and replaces the album's own ``media`` field."""
     if by_id:
         return document.messenger_file_id
     data = deps_.store.path_of(document.path).read_bytes()
-    return InputFile(data, filename=document.path.rsplit("/", 1)[-1])
+    return InputFile(data, filename=document.path.rsplit("/", 1)[-1], attach=attach)
 
 
 async def _send_group(
@@ -193,7 +198,8 @@ async def _send_group(
     attempts = (True, False) if all(d.messenger_file_id for d in documents) else (False,)
     for by_id in attempts:
         try:
-            payloads = [_payload(deps_, d, by_id) for d in documents]
+            album = len(documents) > 1
+            payloads = [_payload(deps_, d, by_id, attach=album) for d in documents]
         except (StorageError, OSError) as exc:
             log.error("stored document missing for an announcement: %s", type(exc).__name__)
             return False
