@@ -4,8 +4,9 @@
 the request, its documents as albums, and one message of status buttons. A press is
 checked on every call, in this order: it came from the configured operator chat, the
 presser is an operator (or admin) of this messenger, the data has our shape, the request
-exists, and the move is legal from the status the request has *now* (``move_to`` re-reads
-it under a row lock). Anything else gets a short Persian alert and changes nothing.
+exists and was filed on this messenger, and the move is legal from the status the request
+has *now* (``move_to`` re-reads it under a row lock). Anything else gets a short Persian
+alert and changes nothing.
 
 A valid press writes the status and a :class:`~models.request.StatusEvent` in one
 transaction; the event is the citizen's notice, delivered by the outbox dispatcher
@@ -299,8 +300,12 @@ async def on_status_button(update: Update, context: Context) -> None:
     if cb is None or action is None or not _REQUEST_ID.match(cb.arg):
         await _refuse(update, texts.EXPIRED_BUTTON)
         return
-    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related("service")
-    if request is None:
+    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related(
+        "service", "citizen"
+    )
+    # Both messengers share one database: a request filed on the other one is not this
+    # group's to move (its staff and its notices live on the other messenger).
+    if request is None or request.citizen.messenger != d.messenger:
         await _refuse(update, otexts.UNKNOWN_REQUEST)
         return
     status, _ = action

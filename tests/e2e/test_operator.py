@@ -346,3 +346,27 @@ async def test_documents_uploaded_as_an_album_reach_staff(harness) -> None:
     missing = otexts.REQUEST_DOCUMENTS_MISSING.split("{")[0]
     assert not any(missing in (m.text or "") for m in harness.operator_messages())
     assert labels(status)
+
+
+async def test_operators_move_only_their_own_messengers_requests(harness) -> None:
+    """A request filed on the other messenger (same database) is not this group's: the press
+    is refused and the request, its events and its citizen's inbox stay as they were."""
+    other = "telegram" if harness.messenger == "bale" else "bale"
+    citizen = await Citizen.create(messenger=other, user_id=1001, chat_id=1001, first_name="مریم")
+    request = await ServiceRequest.create(
+        tracking_code=new_tracking_code(),
+        citizen=citizen,
+        service=await Service.get(code="meter-replacement"),
+        answers={},
+    )
+    staff = operator(harness)
+    for action in ("review", "reject"):
+        before = len(harness.standin.callback_answers)
+        await staff.press_data(f"op:{action}:{request.id}")
+        await wait_for_answers(harness, before + 1)
+        answer = harness.standin.callback_answers[-1]
+        assert answer.show_alert and answer.text == otexts.UNKNOWN_REQUEST
+    await request.refresh_from_db()
+    assert request.status == RequestStatus.SUBMITTED
+    assert await StatusEvent.filter(request=request).count() == 0
+    assert harness.person(1001).inbox == []
