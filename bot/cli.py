@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.db import DatabaseUnavailable, close_db, describe, init_db, migrate
+from bot.logs import setup_logging
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -16,13 +17,12 @@ __all__ = ["main"]
 log = logging.getLogger("skedbot")
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+def _secrets(settings: Settings) -> list[str]:
+    """What the log filter hides verbatim, whatever shape it has."""
+    secrets = [settings.token(name) or "" for name in ("telegram", "bale")]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    return secrets
 
 
 async def _seed(settings: Settings) -> str:
@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    _setup_logging(settings.log_level if args.command != "local" else "WARNING")
+    setup_logging(settings.log_level if args.command != "local" else "WARNING", _secrets(settings))
     try:
         if args.command == "migrate":
             asyncio.run(migrate(settings.database_url))

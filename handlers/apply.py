@@ -486,7 +486,7 @@ async def _receive_file(
         limit = store.max_image_size
     else:
         media = message.document
-        limit = max(store.max_image_size, store.max_pdf_size)
+        limit = store.declared_limit(media.mime_type, media.file_name)
     if media.file_size and media.file_size > limit:
         await _refuse(update, context, turn, message, _too_large(media.file_size, limit))
         return

@@ -31,8 +31,13 @@ class Callback:
 
     @classmethod
     def parse(cls, data: str | None) -> Callback | None:
-        """The callback, or None for anything not of our shape."""
-        if not data or len(data.encode()) > MAX_BYTES:
+        """The callback, or None for anything not of our shape (also text that is not even
+        encodable: JSON can carry a lone surrogate such as ``\\ud800``, UTF-8 cannot)."""
+        try:
+            size = len(data.encode()) if data else 0
+        except UnicodeEncodeError:
+            return None
+        if not data or size > MAX_BYTES:
             return None
         parts = data.split(":", 2)
         if len(parts) != 3:

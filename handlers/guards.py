@@ -1,4 +1,16 @@
-"""Checks that run before any feature: flood control and the error handler.
+"""Checks that run before any feature, and the error handler.
+
+Every update passes :data:`CHECKS` first, in order; a check that drops the update raises
+:class:`ApplicationHandlerStop`, so no feature sees it:
+
+1. :func:`private_only`: citizen features answer private chats only. In a group (the
+   operator group, or any group the bot was added to) only the staff's own buttons
+   (:data:`GROUP_FEATURES`) go on; a member pressing a forged citizen button there gets an
+   empty answer, and no citizen screen is posted and nothing stored changes.
+2. :func:`flood_check`: per-citizen rate limit.
+3. :func:`ignore_edits`: an edited message is never a new answer. Messengers send the new
+   text of an old message; taken as the reply to the step open *now*, it stored an edited
+   national code as an amperage. The citizen is told edits are not read.
 
 A crash in one update must never stop the bot: the error handler logs the failure (the
 exception, never the message text, which may hold a national code or phone number) and
@@ -10,21 +22,26 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
 
 from handlers import texts
+from handlers.callbacks import Callback
 from handlers.common import Context
 from handlers.deps import deps
 from models.dialog import StaleDialog
 
-__all__ = ["register"]
+__all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60.0
+GROUP_FEATURES = frozenset({"op"})
+"""Callback features that belong in a group: the status buttons of ``handlers.operator``,
+which checks the chat and the presser itself."""
 
 
 class FloodGuard:
@@ -76,6 +93,42 @@ async def flood_check(update: Update, context: Context) -> None:
     raise ApplicationHandlerStop
 
 
+async def private_only(update: Update, context: Context) -> None:
+    """Drop everything from non-private chats except the staff's buttons."""
+    chat = update.effective_chat
+    if chat is None or chat.type == chat.PRIVATE:
+        return
+    query = update.callback_query
+    if query is not None:
+        cb = Callback.parse(query.data)
+        if cb is not None and cb.feature in GROUP_FEATURES:
+            return
+        user = update.effective_user
+        log.info("citizen button pressed in group %s by %s", chat.id, user.id if user else "?")
+        await query.answer()  # stop the spinner; nothing is posted to the group
+    raise ApplicationHandlerStop
+
+
+async def ignore_edits(update: Update, context: Context) -> None:
+    """An edit never reaches a feature; in a private chat the citizen is told why."""
+    if update.edited_message is None:
+        return
+    chat = update.effective_chat
+    if chat is not None and chat.type == chat.PRIVATE:
+        await context.bot.send_message(chat.id, texts.EDIT_IGNORED)
+    raise ApplicationHandlerStop
+
+
+Check = Callable[[Update, Context], Awaitable[None]]
+CHECKS: tuple[Check, ...] = (private_only, flood_check, ignore_edits)
+"""Run in this order on every update; see the module docstring for why."""
+
+
+async def run_checks(update: Update, context: Context) -> None:
+    for check in CHECKS:
+        await check(update, context)
+
+
 async def stale_button(update: Update, context: Context) -> None:
     """Any button press no feature claimed: old, foreign or forged data."""
     query = update.callback_query
@@ -108,7 +161,7 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def register_first(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(TypeHandler(Update, flood_check), group=-1)
+    app.add_handler(TypeHandler(Update, run_checks), group=-1)
     app.add_error_handler(on_error)
 
 

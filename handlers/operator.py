@@ -5,8 +5,9 @@ the request, its documents as albums, and one message of status buttons, as outb
 they go out in order, through faults and restarts, without holding up the citizen. A press is
 checked on every call, in this order: it came from the configured operator chat, the
 presser is an operator (or admin) of this messenger, the data has our shape, the request
-exists, and the move is legal from the status the request has *now* (``move_to`` re-reads
-it under a row lock). Anything else gets a short Persian alert and changes nothing.
+exists and was filed on this messenger, and the move is legal from the status the request
+has *now* (``move_to`` re-reads it under a row lock). Anything else gets a short Persian
+alert and changes nothing.
 
 A valid press writes the status and a :class:`~models.request.StatusEvent` in one
 transaction; the event is the citizen's notice, delivered by the outbox dispatcher
@@ -189,12 +190,17 @@ def announcement_text(request: ServiceRequest, messenger: str) -> str:
 # ------------------------------------------------------------------ announcing
 
 
-def _payload(deps_: Deps, document: RequestDocument, by_id: bool) -> str | InputFile:
-    """The file as the messenger already has it (its file id), or our stored bytes."""
+def _payload(
+    deps_: Deps, document: RequestDocument, by_id: bool, attach: bool = False
+) -> str | InputFile:
+    """The file as the messenger already has it (its file id), or our stored bytes.
+
+    ``attach``: an album's uploads must each be their own ``attach://`` part; without it
+    every file part is named ``media`` and replaces the album's own ``media`` field."""
     if by_id:
         return document.messenger_file_id
     data = deps_.store.path_of(document.path).read_bytes()
-    return InputFile(data, filename=document.path.rsplit("/", 1)[-1])
+    return InputFile(data, filename=document.path.rsplit("/", 1)[-1], attach=attach)
 
 
 async def _send_group(
@@ -209,7 +215,8 @@ async def _send_group(
     attempts = (True, False) if all(d.messenger_file_id for d in documents) else (False,)
     for by_id in attempts:
         try:
-            payloads = [_payload(deps_, d, by_id) for d in documents]
+            album = len(documents) > 1
+            payloads = [_payload(deps_, d, by_id, attach=album) for d in documents]
         except (StorageError, OSError) as exc:
             log.error("stored document missing for an announcement: %s", type(exc).__name__)
             return False
@@ -343,8 +350,12 @@ async def on_status_button(update: Update, context: Context) -> None:
     if cb is None or action is None or not _REQUEST_ID.match(cb.arg):
         await _refuse(update, texts.EXPIRED_BUTTON)
         return
-    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related("service")
-    if request is None:
+    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related(
+        "service", "citizen"
+    )
+    # Both messengers share one database: a request filed on the other one is not this
+    # group's to move (its staff and its notices live on the other messenger).
+    if request is None or request.citizen.messenger != d.messenger:
         await _refuse(update, otexts.UNKNOWN_REQUEST)
         return
     status, _ = action

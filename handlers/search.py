@@ -6,8 +6,6 @@ numbers), so staff can review what the matcher missed (``skedbot nlp-misses``).
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
@@ -17,17 +15,11 @@ from handlers.callbacks import pattern
 from handlers.common import Context, send, send_main_menu
 from handlers.deps import deps
 from models.dialog import DialogState
+from models.digits import mask_digits
 from models.querylog import QueryLog
 from models.service import Service
 
-__all__ = ["ask_query", "handle_text", "mask_digits", "register"]
-
-_DIGITS = re.compile(r"[0-9۰-۹٠-٩]+")
-
-
-def mask_digits(text: str) -> str:
-    """Digit runs become # so logs never hold codes, phone numbers or national codes."""
-    return _DIGITS.sub("#", text)
+__all__ = ["ask_query", "handle_text", "register"]
 
 
 async def ask_query(update: Update, context: Context) -> None:

@@ -7,12 +7,21 @@ digits. Both directions live here so every module folds the same way.
 
 Only the ten digits are touched; everything else, including other Unicode digits such as
 superscripts, is left alone, so a validator that checks ``str.isascii()`` afterwards
-still rejects them.
+still rejects them. :func:`mask_digits` is the exception: what it hides must be hidden
+in every script.
 """
 
 from __future__ import annotations
 
-__all__ = ["ARABIC_DIGITS", "PERSIAN_DIGITS", "to_latin_digits", "to_persian_digits"]
+import re
+
+__all__ = [
+    "ARABIC_DIGITS",
+    "PERSIAN_DIGITS",
+    "mask_digits",
+    "to_latin_digits",
+    "to_persian_digits",
+]
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 """Extended Arabic-Indic digits U+06F0–U+06F9, the ones a Persian keyboard types."""
@@ -21,6 +30,10 @@ ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 """Arabic-Indic digits U+0660–U+0669, typed by Arabic keyboards."""
 
 _LATIN_DIGITS = "0123456789"
+
+_DIGIT_RUN = re.compile(r"\d+")
+"""A run of decimal digits of any script (``\\d`` on str is Unicode category Nd, the same
+set as ``str.isdecimal``): fullwidth ０-９ and Devanagari ०-९ spell a national code too."""
 
 _TO_LATIN = str.maketrans(PERSIAN_DIGITS + ARABIC_DIGITS, _LATIN_DIGITS * 2)
 # Arabic-Indic digits are folded too: a text written for Persian readers should not
@@ -44,3 +57,12 @@ def to_persian_digits(text: str) -> str:
     '۱۴:۳۰'
     """
     return text.translate(_TO_PERSIAN)
+
+
+def mask_digits(text: str, mask: str = "#") -> str:
+    """Return ``text`` with every run of decimal digits, in any script, replaced by ``mask``.
+
+    >>> mask_digits("کد ۰۰۷۶ و ０９１２ و 12")
+    'کد # و # و #'
+    """
+    return _DIGIT_RUN.sub(mask, text)

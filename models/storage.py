@@ -105,6 +105,7 @@ _MIME = {
     FileKind.PDF: "application/pdf",
 }
 _BY_MIME = {mime: kind for kind, mime in _MIME.items()}
+_IMAGE_SUFFIXES = frozenset({k.value for k in FileKind if k.is_image} | {"jpeg", "heif"})
 
 # HEIF brands of still images coded with HEVC. filetype recognises "heic" (and "mif1"
 # listing "heic"); Samsung and Canon also write "heix" (10-bit, HDR), which it misses.
@@ -213,6 +214,20 @@ class DocumentStore:
     def limit_for(self, kind: FileKind) -> int:
         """The size limit in bytes for ``kind``."""
         return self.max_image_size if kind.is_image else self.max_pdf_size
+
+    def declared_limit(self, mime_type: str | None, file_name: str | None) -> int:
+        """The limit for a file as its sender describes it, to refuse before downloading.
+
+        The description may lie, so :meth:`check` still decides by content; this only
+        spares fetching a file whose declared size is already over what its declared kind
+        allows. An undescribed file gets the larger of the two limits."""
+        mime = (mime_type or "").lower()
+        suffix = Path(file_name or "").suffix[1:].lower()
+        if mime == _MIME[FileKind.PDF] or (not mime and suffix == FileKind.PDF.value):
+            return self.max_pdf_size
+        if mime.startswith("image/") or (not mime and suffix in _IMAGE_SUFFIXES):
+            return self.max_image_size
+        return max(self.max_image_size, self.max_pdf_size)
 
     def check(self, data: bytes) -> FileKind:
         """Return the kind of ``data`` or raise the ``RejectedFile`` that explains why not.

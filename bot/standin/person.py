@@ -191,6 +191,25 @@ class Person:
         origin["date"] = self.standin.state.now() - 60
         return await self._send(text=text, forward_origin=origin)
 
+    async def edit_text(self, sent: dict, text: str) -> dict:
+        """Edit a message this person sent earlier (``sent`` is the update its send
+        returned): the message changes in place and the bot gets an ``edited_message``."""
+        original = sent.get("message") or sent.get("edited_message") or {}
+        key = (self.chat_id, original.get("message_id"))
+        state = self.standin.state
+        message = state.raw.get(key)
+        if message is None or message.get("from", {}).get("id") != self.user_id:
+            raise ValueError(f"no message of {self!r} #{key[1]} to edit")
+        message["text"] = text
+        message["edit_date"] = state.now()
+        update = {
+            "update_id": self.standin.updates.next_id(),
+            "edited_message": copy.deepcopy(message),
+        }
+        self._mark()
+        self.standin.inject_update(update)
+        return update
+
     # --------------------------------------------------------------- buttons
     async def press(self, button_text: str) -> dict:
         """Press a button: the newest bot message's inline button with this label, else

@@ -8,7 +8,6 @@ and faults, JSON shaping, call recording); the methods themselves are in
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,17 @@ if TYPE_CHECKING:
     from bot.standin.core import BotApiStandIn
 
 STANDIN_KEY: web.AppKey[Any] = web.AppKey("standin", object)
-_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def _dumps(value: Any) -> str:
+    """Readable JSON; ``\\u`` escapes only when a string holds a lone surrogate, which UTF-8
+    cannot carry but Telegram's JSON can (a forged ``\\ud800`` in callback data)."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
 
 
 def make_app(standin: BotApiStandIn) -> web.Application:

@@ -411,3 +411,23 @@ async def test_info_service_has_no_dialog(harness) -> None:
     text = await begin(harness, person, "outage-schedule")
     assert text == general.INFO_SERVICE
     assert await state() is None
+
+
+async def test_large_image_document_refused_before_download(harness) -> None:
+    """A 15 MB JPEG sent as a file is over the 10 MB image limit by its declared size: the
+    citizen is told at once and the bot never fetches the file (as with photos)."""
+    person = harness.person()
+    await begin(harness, person, "connection-removal")
+    await press(person, texts.BTN_SEND_CONTACT)
+    await say(person, NATIONAL_CODE)
+    await say(person, BILL_ID)
+    ask_card = await say(person, "کنتور تند می‌چرخد و قبض دو برابر شده است")
+    title = load_catalog().service("connection-removal").documents[0].title
+    assert title in ask_card
+    big = jpeg(1)[:-2] + bytes(15 * 1024 * 1024) + b"\xff\xd9"
+    await person.send_document(big, filename="scan.jpg", mime_type="image/jpeg")
+    text = await reply(person)
+    assert "۱۰ مگابایت" in text and title in text
+    assert (await state()).step == "doc.national-card"
+    assert harness.standin.calls_to("getFile") == []
+    assert files_on_disk(harness) == []

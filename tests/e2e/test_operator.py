@@ -320,3 +320,55 @@ async def test_report_filed_through_the_dialog_reaches_staff_and_back(harness) -
     [notice] = await person.wait_for_reply()
     assert fa(request.tracking_code) in notice.text
     assert texts.STATUS_LABELS["in_progress"] in notice.text
+
+
+async def test_documents_uploaded_as_an_album_reach_staff(harness) -> None:
+    """Two PDFs whose file ids no longer work: the bot uploads both from its store as one
+    album (each file an attach:// part), and staff see them, not «… فرستاده نشد»."""
+    store = harness.app.bot_data[KEY].store
+    request = await make_request(harness)
+    second_pdf = PDF.replace(b"<<>>", b"<< /Page 2 >>")
+    for data in (PDF, second_pdf):
+        stored = store.save(data)
+        await RequestDocument.create(
+            request=request,
+            document_key="last-bill",
+            sha256=stored.sha256,
+            path=stored.relative_path,
+            mime="application/pdf",
+            size=len(data),
+            messenger_file_id="expired-file-id",
+        )
+
+    await announce(harness, request)
+    await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
+    _details, album, status = harness.operator_messages()
+    assert album.kind == "media_group" and len(album.media) == 2
+    assert {album.file_bytes(0), album.file_bytes(1)} == {PDF, second_pdf}
+    missing = otexts.REQUEST_DOCUMENTS_MISSING.split("{")[0]
+    assert not any(missing in (m.text or "") for m in harness.operator_messages())
+    assert labels(status)
+
+
+async def test_operators_move_only_their_own_messengers_requests(harness) -> None:
+    """A request filed on the other messenger (same database) is not this group's: the press
+    is refused and the request, its events and its citizen's inbox stay as they were."""
+    other = "telegram" if harness.messenger == "bale" else "bale"
+    citizen = await Citizen.create(messenger=other, user_id=1001, chat_id=1001, first_name="مریم")
+    request = await ServiceRequest.create(
+        tracking_code=new_tracking_code(),
+        citizen=citizen,
+        service=await Service.get(code="meter-replacement"),
+        answers={},
+    )
+    staff = operator(harness)
+    for action in ("review", "reject"):
+        before = len(harness.standin.callback_answers)
+        await staff.press_data(f"op:{action}:{request.id}")
+        await wait_for_answers(harness, before + 1)
+        answer = harness.standin.callback_answers[-1]
+        assert answer.show_alert and answer.text == otexts.UNKNOWN_REQUEST
+    await request.refresh_from_db()
+    assert request.status == RequestStatus.SUBMITTED
+    assert await StatusEvent.filter(request=request).count() == 0
+    assert harness.person(1001).inbox == []

@@ -53,6 +53,16 @@ async def test_queries_are_logged_without_digits(harness) -> None:
     assert "#" in row.normalized
 
 
+async def test_queries_are_logged_without_any_decimal_digits(harness) -> None:
+    """Fullwidth, Devanagari, Thai or Bengali digits are digits too: none is stored."""
+    person = harness.person()
+    await person.send_text("کد ملی من ０۰７６٢२९৬৪๕ است و موبایلم ０９１２３４５６７８９")
+    await person.wait_for_reply()
+    [row] = await QueryLog.all()
+    assert not any(ch.isdecimal() for ch in row.normalized), row.normalized
+    assert "#" in row.normalized
+
+
 def test_nlp_eval_last_line(tmp_path) -> None:
     """`skedbot nlp-eval FILE` ends with the machine-readable summary line."""
     sample = tmp_path / "q.tsv"

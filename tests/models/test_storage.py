@@ -247,3 +247,20 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     digest = hashlib.sha256(b"never saved").hexdigest()
     with pytest.raises(StoredFileNotFound):
         DocumentStore(tmp_path).open(f"{digest[:2]}/{digest[2:4]}/{digest}.jpg")
+
+
+@pytest.mark.parametrize(
+    ("mime_type", "file_name", "limit"),
+    [
+        ("image/jpeg", "scan.jpg", 10),  # a photo sent as a file: the image limit
+        ("image/png", None, 10),
+        (None, "card.HEIC", 10),  # no MIME type: the name decides
+        ("application/pdf", "deed.pdf", 20),
+        (None, "deed.pdf", 20),
+        ("application/octet-stream", "scan.jpg", 20),  # described, but not as either kind
+        (None, None, 20),  # nothing declared: the larger limit, content decides later
+    ],
+)
+def test_declared_limit(tmp_path, mime_type, file_name, limit) -> None:
+    store = DocumentStore(tmp_path, max_image_size=10, max_pdf_size=20)
+    assert store.declared_limit(mime_type, file_name) == limit

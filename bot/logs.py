@@ -1,0 +1,118 @@
+"""Logging for every command: one handler on the root logger, and nothing secret in it.
+
+At DEBUG, python-telegram-bot logs every Bot API call with its parameters and every update
+it receives, Tortoise logs every SQL statement with its values, and request URLs hold the
+bot token. One filter on the root handler rewrites every record that reaches it, whoever
+logged it, so no token, national code, mobile, bill ID or citizen's name reaches the output
+at any level:
+
+* the configured secrets (tokens, the webhook secret) wherever they appear;
+* anything shaped like a bot token, bare or in a ``/bot<token>/`` URL path, and a
+  database URL's password;
+* the values of fields that hold a person's words or names (``first_name``, ``text``,
+  ``phone_number``…) in JSON, dict reprs and PTB object reprs;
+* every run of six or more decimal digits, in any script, also in groups split by spaces
+  or dashes (national codes, mobiles, bill IDs, postal codes; user ids go too);
+* the parameter values of SQL logs (Tortoise, aiosqlite), which carry names by position.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import IO
+
+__all__ = ["RedactingFilter", "redact", "setup_logging"]
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HIDDEN = "‹hidden›"
+
+_URL_TOKEN = re.compile(r"(/(?:file/)?bot)[^/\s'\"]+")
+_BARE_TOKEN = re.compile(r"(?<![\w-])\d{3,}:[A-Za-z0-9_-]{8,}")
+_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]+:)[^@\s'\"]+@")
+_PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "username",
+    "sender_user_name",
+    "phone_number",
+    "vcard",
+    "text",
+    "caption",
+    "password",
+)
+_FIELD_NAMES = "|".join(_PERSONAL_FIELDS)
+_FIELD_VALUE = re.compile(
+    rf"""(?P<key>['"]?\b(?:{_FIELD_NAMES})\b['"]?\s*[:=]\s*)"""
+    r"""(?P<q>['"])(?:\\.|(?!(?P=q)).)*(?P=q)""",
+    re.DOTALL,
+)
+_DIGIT_GROUPS = re.compile(r"(?<!\d)\+?\d+(?:[ \-]\d+)*(?!\d)")
+MIN_DIGITS = 6
+"""Shorter numbers (ids of messages and rows, counts, times) stay readable."""
+_SQL_LOGGERS = ("tortoise.db_client", "aiosqlite", "asyncpg")
+
+
+def _digits(match: re.Match[str]) -> str:
+    found = match.group()
+    return HIDDEN if sum(ch.isdecimal() for ch in found) >= MIN_DIGITS else found
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with secrets and personal data replaced by :data:`HIDDEN`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, HIDDEN)
+    text = _URL_TOKEN.sub(rf"\1{HIDDEN}", text)
+    text = _BARE_TOKEN.sub(HIDDEN, text)
+    text = _URL_PASSWORD.sub(rf"\1{HIDDEN}@", text)
+    text = _FIELD_VALUE.sub(rf"\g<key>\g<q>{HIDDEN}\g<q>", text)
+    return _DIGIT_GROUPS.sub(_digits, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record in place (message, traceback, stack) before any output."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_SQL_LOGGERS) and isinstance(record.args, tuple):
+            # Tortoise logs "%s: %s" % (query, values), aiosqlite the call with its values:
+            # the values are citizens' answers, by position. Only a query text is kept.
+            record.args = tuple(
+                arg if i == 0 and isinstance(arg, str) else HIDDEN
+                for i, arg in enumerate(record.args)
+            )
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep the template, drop the arguments
+            message = str(record.msg)
+        record.msg, record.args = redact(message, self.secrets), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, self.secrets)
+        return True
+
+
+def setup_logging(
+    level: str | int, secrets: Iterable[str] = (), stream: IO[str] | None = None
+) -> logging.Handler:
+    """Install the project's one root handler (replacing any earlier one) and return it."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "skedbot", False)]:
+        root.removeHandler(old)
+    handler = logging.StreamHandler(stream)
+    handler.skedbot = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactingFilter(secrets))
+    root.addHandler(handler)
+    root.setLevel(level if isinstance(level, int) else getattr(logging, level.upper(), 20))
+    # httpx logs every request URL at INFO; the filter hides the token, this the noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler

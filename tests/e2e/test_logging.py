@@ -1,0 +1,105 @@
+"""A whole filing at DEBUG, with the project's logging installed: the output holds no bot
+token and none of the citizen's identifiers or names, whoever logged them (our code,
+python-telegram-bot's update and API-call dumps, Tortoise's SQL)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import redact, setup_logging
+from handlers.deps import KEY
+from handlers.texts import apply as texts
+from handlers.texts import operator as otexts
+from models.digits import to_persian_digits
+from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID, TOKEN
+from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, begin, filed, jpeg, photo, press, say
+
+MOBILE = "09131234567"
+NAMES = ("مریم", "کرمانی‌نژاد", "maryam_kn", "رضا", "operator_reza")
+
+
+@pytest.fixture
+def debug_output() -> Iterator[io.StringIO]:
+    """Everything logged at DEBUG through the project's root handler, while the test runs."""
+    root = logging.getLogger()
+    level = root.level
+    stream = io.StringIO()
+    handler = setup_logging("DEBUG", stream=stream)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_output) -> None:
+    harness.app.bot_data[KEY].flood_limit = 1000
+    person = harness.standin.person(
+        user_id=1001,
+        first_name=NAMES[0],
+        last_name=NAMES[1],
+        username=NAMES[2],
+        phone_number=MOBILE,
+    )
+    await person.send_command("start")
+    await person.wait_for_reply()
+    await begin(harness, person, "capacity-change")
+    await press(person, texts.BTN_SEND_CONTACT)
+    await say(person, to_persian_digits(NATIONAL_CODE))
+    await say(person, BILL_ID)
+    await say(person, "۴۰ آمپر سه فاز")
+    for seed in (1, 2, 3):
+        await photo(person, jpeg(seed))
+        await press(person, texts.BTN_NEXT)
+    await press(person, texts.BTN_SKIP)
+    request = await filed(person)
+    staff = harness.standin.person(
+        user_id=OPERATOR_ID, first_name=NAMES[3], username=NAMES[4], chat_id=OPERATOR_CHAT
+    )
+    await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
+    await staff.press(otexts.BTN_IN_REVIEW)
+    [notice] = await person.wait_for_reply()
+    assert to_persian_digits(request.tracking_code) in (notice.text or "")
+
+    output = debug_output.getvalue()
+    assert "Bot API endpoint" in output and "SELECT" in output  # PTB and Tortoise at DEBUG
+    secrets = [
+        TOKEN,
+        TOKEN.split(":", 1)[1],
+        NATIONAL_CODE,
+        to_persian_digits(NATIONAL_CODE),
+        MOBILE,
+        MOBILE[1:],  # as +98…/98… too
+        BILL_ID,
+        to_persian_digits(BILL_ID),
+        *NAMES,
+    ]
+    leaked = {secret: output.count(secret) for secret in secrets if secret in output}
+    lines = [line[:300] for line in output.splitlines() if any(s in line for s in leaked)]
+    assert leaked == {}, "\n".join(lines[:5])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET /bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1/getMe", "GET /bot‹hidden›/getMe"),
+        ("/file/botSECRET/photos/1.jpg", "/file/bot‹hidden›/photos/1.jpg"),
+        ("token 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL", "token ‹hidden›"),
+        ("{'first_name': 'مریم', 'id': 7}", "{'first_name': '‹hidden›', 'id': 7}"),
+        (
+            "User(first_name=\"O'Brien\", username='mk')",
+            "User(first_name=\"‹hidden›\", username='‹hidden›')",
+        ),
+        ('{"text": "کد \\"من\\"", "x": 1}', '{"text": "‹hidden›", "x": 1}'),
+        ("code ۰۰۷۶۲۲۹۶۴۵ and ０９１２３４５６７８９", "code ‹hidden› and ‹hidden›"),  # any script
+        ("mobile +98 913 123 4567 or 0913-123-4567", "mobile ‹hidden› or ‹hidden›"),
+        ("request 12 moved by bale:9002 at 12:30", "request 12 moved by bale:9002 at 12:30"),
+        ("postgres://u:pw@db:5432/x", "postgres://u:‹hidden›@db:5432/x"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
