@@ -183,6 +183,36 @@ def test_validator_rejects_an_unknown_field(tmp_path):
         load_catalog(tmp_path)
 
 
+SETTLEMENT_ID = 'service_id = "13031465100"'
+
+
+# Staff edit the file by hand: each mistake is refused with the service and field named.
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # a misspelt key would otherwise silently drop the value
+        ('phone = "1521"', 'phone = "1521"\nsource = ["https://x.ir"]', "source"),
+        ('phone = "1521"', 'phone = "1522"', "phone"),  # not one of 121 / 1521 / 1421
+        ('delivery_mode = "semi-electronic"', 'delivery_mode = "online"', "delivery_mode"),
+        ('sources = ["https://sked.co.ir"]', 'sources = ["sked.co.ir"]', "URLs"),
+        # an unpublished ID left unmarked would be shown to citizens as if it were real
+        ('estimated = ["service_id", "visits"', 'estimated = ["visits"', "service_id"),
+        # two services claiming one published ID (copy-paste)
+        ('service_id = "13031466104"', SETTLEMENT_ID, "share a published service_id"),
+        ('estimated = ["visits", "hours", "legal_basis", "documents.deed"',
+         'estimated = ["visits", "hours", "legal_basis", "documents.title-deed"',
+         "documents.title-deed"),
+        (SETTLEMENT_ID, 'service_id = "1303146510"', "11 digits"),
+    ],
+)  # fmt: skip
+def test_validator_rejects_hand_edit_mistakes(tmp_path, old, new, message):
+    text = (CATALOG_DIR / "services.toml").read_text(encoding="utf-8")
+    assert old in text, old
+    (tmp_path / "services.toml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load_catalog(tmp_path)
+
+
 # ── every card ──────────────────────────────────────────────────────────────────
 
 
