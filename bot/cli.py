@@ -1,4 +1,5 @@
-"""The ``skedbot`` command: run, webhook, local, migrate, seed, nlp-eval, nlp-misses."""
+"""The ``skedbot`` command: run, webhook, local, migrate, seed, catalog check, nlp-eval,
+nlp-misses."""
 
 from __future__ import annotations
 
@@ -71,6 +72,17 @@ def _nlp_eval(path: str) -> int:
     return 0
 
 
+def _catalog_check(directory: str | None, strict: bool) -> int:
+    """Print what staff must still confirm; with ``strict``, fail while anything is left."""
+    from bot.catalog_check import format_check
+    from models.catalog import load_catalog
+    from models.catalog.check import check_catalog
+
+    checks = check_catalog(load_catalog(directory))
+    print(format_check(checks))
+    return 1 if strict and not all(c.confirmed for c in checks) else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skedbot", description="South Kerman electricity e-service desk bot"
@@ -84,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("webhook", help="aiohttp server receiving both messengers' updates")
     sub.add_parser("migrate", help="create or update the database schema")
     sub.add_parser("seed", help="load the service catalog into the database")
+    catalog = sub.add_parser("catalog", help="staff tools for the service catalog files")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", required=True)
+    check = catalog_sub.add_parser(
+        "check", help="list every estimated value and every card without a source"
+    )
+    check.add_argument("--dir", help="catalog folder (default: the shipped models/catalog)")
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 while anything is left to confirm"
+    )
     nlp_eval = sub.add_parser("nlp-eval", help="score the intent matcher on a labelled TSV")
     nlp_eval.add_argument("file")
     misses = sub.add_parser("nlp-misses", help="most frequent unmatched queries")
@@ -113,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.local import run_local
 
             return asyncio.run(run_local(settings, args.messenger, args.user_id, args.name))
+        elif args.command == "catalog":
+            return _catalog_check(args.dir, args.strict)
         elif args.command == "nlp-eval":
             return _nlp_eval(args.file)
         elif args.command == "nlp-misses":

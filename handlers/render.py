@@ -19,22 +19,48 @@ def fa(value: object) -> str:
 
 def _duration(card: ServiceCard) -> str:
     if card.duration_days == 0:
-        return texts.CARD_DURATION_INSTANT
-    return texts.CARD_DURATION_DAYS.format(days=fa(card.duration_days))
+        duration = texts.CARD_DURATION_INSTANT
+    else:
+        duration = texts.CARD_DURATION_DAYS.format(days=fa(card.duration_days))
+    if card.duration_note:
+        return texts.CARD_DURATION_NOTE.format(duration=duration, note=fa(card.duration_note))
+    return duration
+
+
+def _service_id(card: ServiceCard) -> str:
+    """The شناسه خدمت, or «در حال ثبت» while it is unpublished: a guessed number shown to
+    citizens could be another service's real one."""
+    if card.service_id_published:
+        return fa(card.service_id)
+    return texts.CARD_SERVICE_ID_PENDING
+
+
+def _answering(card: ServiceCard) -> list[str]:
+    """The national template's نحوه ارائه and واحد پاسخگو lines, for the cards that have them."""
+    lines = []
+    if card.delivery_mode:
+        mode = texts.DELIVERY_MODE_NAMES.get(card.delivery_mode, card.delivery_mode)
+        lines.append(texts.CARD_DELIVERY.format(mode=mode))
+    if card.answering_unit and card.phone:
+        lines.append(texts.CARD_ANSWERING.format(unit=card.answering_unit, phone=fa(card.phone)))
+    return lines
 
 
 def card_text(card: ServiceCard) -> str:
-    """The identity card (شناسنامه خدمت) as one message."""
+    """The identity card (شناسنامه خدمت) as one message.
+
+    What staff alone need (``sources``, ``staff_notes``, which values are estimated) stays
+    out: citizens get one footnote that some values may change.
+    """
     visits = (
         texts.CARD_VISITS_NONE
         if card.visits == 0
         else texts.CARD_VISITS_N.format(n=fa(card.visits))
     )
     channels = texts.LIST_SEPARATOR.join(texts.CHANNEL_NAMES.get(c, c) for c in card.channels)
-    lines = [texts.CARD_TITLE.format(title=card.title)]
-    if card.service_id:
-        lines.append(texts.CARD_SERVICE_ID.format(service_id=fa(card.service_id)))
-    lines += [
+    lines = [
+        texts.CARD_TITLE.format(title=card.title),
+        texts.CARD_SERVICE_ID.format(service_id=_service_id(card)),
         "",
         texts.CARD_DESCRIPTION.format(description=card.description),
         texts.CARD_AUDIENCE.format(audience=card.audience),
@@ -42,6 +68,7 @@ def card_text(card: ServiceCard) -> str:
         texts.CARD_VISITS.format(visits=visits),
         texts.CARD_CHANNELS.format(channels=channels),
         texts.CARD_HOURS.format(hours=fa(card.hours)),
+        *_answering(card),
     ]
     if card.documents:
         lines.append(texts.CARD_DOCUMENTS)
@@ -53,8 +80,10 @@ def card_text(card: ServiceCard) -> str:
         ]
     else:
         lines.append(texts.CARD_NO_DOCUMENTS)
+    lines.append(texts.CARD_COST.format(cost=fa(card.cost)))
+    if "pishkhan" in card.channels:
+        lines.append(texts.CARD_PISHKHAN_FEE)
     lines += [
-        texts.CARD_COST.format(cost=fa(card.cost)),
         texts.CARD_LEGAL.format(legal=fa(card.legal_basis)),
         texts.CARD_ELECTRONIC.format(steps=texts.LIST_SEPARATOR.join(card.electronic_steps)),
     ]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.catalog import DocumentSpec, ServiceCard
+from models.catalog import CARD_FIELDS, DocumentSpec, ServiceCard
 
 if TYPE_CHECKING:
     from models.request import ServiceRequest
@@ -59,10 +59,14 @@ class Service(Model):
         ordering = ["position"]
 
     def to_card(self) -> ServiceCard:
-        """The card as the catalog dataclass, so handlers format one type whatever the source."""
-        raw = dict(self.card)
+        """The card as the catalog dataclass, so handlers format one type whatever the source.
+
+        Keys the dataclass does not know (a card written by a newer release) are dropped and
+        missing new ones take their defaults, so seeding and upgrading need no lock-step.
+        """
+        raw = {k: v for k, v in self.card.items() if k in CARD_FIELDS}
         raw["documents"] = tuple(DocumentSpec(**d) for d in raw.get("documents", ()))
-        for key in ("channels", "electronic_steps", "fields", "estimated"):
+        for key in ("channels", "electronic_steps", "fields", "estimated", "sources"):
             raw[key] = tuple(raw.get(key, ()))
         return ServiceCard(**raw)
 

@@ -57,11 +57,20 @@ CATEGORY_SERVICES = "خدمات «{title}»:"
 SERVICE_GONE = "این خدمت دیگر در فهرست نیست. از منوی اصلی دوباره انتخاب کنید."
 CARD_TITLE = "📄 شناسنامه خدمت: {title}"
 CARD_SERVICE_ID = "شناسه خدمت: {service_id}"
+CARD_SERVICE_ID_PENDING = "در حال ثبت"
 CARD_DESCRIPTION = "شرح خدمت: {description}"
 CARD_AUDIENCE = "خدمت‌گیرندگان: {audience}"
 CARD_DURATION = "مدت انجام: {duration}"
 CARD_DURATION_DAYS = "{days} روز کاری"
 CARD_DURATION_INSTANT = "آنی"
+CARD_DURATION_NOTE = "{duration} ({note})"
+CARD_DELIVERY = "نحوه ارائه: {mode}"
+DELIVERY_MODE_NAMES: dict[str, str] = {
+    "electronic": "الکترونیکی",
+    "semi-electronic": "نیمه‌الکترونیکی",
+    "in-person": "حضوری",
+}
+CARD_ANSWERING = "واحد پاسخگو: {unit}، تلفن {phone}"
 CARD_VISITS = "مراجعه حضوری: {visits}"
 CARD_VISITS_NONE = "ندارد"
 CARD_VISITS_N = "{n} بار"
@@ -72,6 +81,7 @@ CARD_DOCUMENT_ITEM = "  • {title}{optional}"
 CARD_DOCUMENT_OPTIONAL = " (اختیاری)"
 CARD_NO_DOCUMENTS = "مدارک لازم: ندارد"
 CARD_COST = "هزینه: {cost}"
+CARD_PISHKHAN_FEE = "کارمزد پیشخوان: دفاتر پیشخوان برای ثبت درخواست کارمزد جداگانه می‌گیرند."
 CARD_LEGAL = "مبنای قانونی: {legal}"
 CARD_ELECTRONIC = "مراحل الکترونیکی: {steps}"
 CARD_NOTES = "ℹ️ {notes}"

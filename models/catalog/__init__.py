@@ -16,7 +16,10 @@ Two TOML files live beside this module:
 The files are read here, validated, and turned into frozen dataclasses; ``skedbot seed``
 copies them into the database (idempotently) where the bot and back-office tools read them.
 Fields whose value is a reasonable guess rather than a published fact are listed in
-``estimated`` so staff know what to check.
+``estimated`` (a card field, or ``documents.<key>`` for one document) and each card lists
+the public ``sources`` that back the rest, so staff know what to confirm with the company
+(``skedbot catalog check``). A شناسه خدمت listed in ``estimated`` is not yet published: it
+is never shown to citizens, so a guessed number cannot be mistaken for another service's.
 """
 
 from __future__ import annotations
@@ -29,10 +32,13 @@ from typing import Literal
 
 __all__ = [
     "BOT_INTENTS",
+    "CARD_FIELDS",
     "CATALOG_DIR",
+    "PHONE_LINES",
     "Catalog",
     "CatalogError",
     "Category",
+    "DeliveryMode",
     "DocumentSpec",
     "Flow",
     "ServiceCard",
@@ -50,6 +56,17 @@ BOT_INTENTS: tuple[str, ...] = ("track", "none")
 """Intents that are not services (no card) but have a lexicon entry and examples."""
 
 FLOWS: frozenset[str] = frozenset({"apply", "info", "urgent"})
+
+DeliveryMode = Literal["electronic", "semi-electronic", "in-person"]
+"""نحوه ارائه of the national card template: الکترونیکی, نیمه‌الکترونیکی or حضوری."""
+
+DELIVERY_MODES: frozenset[str] = frozenset({"electronic", "semi-electronic", "in-person"})
+
+PHONE_LINES: frozenset[str] = frozenset({"121", "1521", "1421"})
+"""The company's answering lines: 121 faults and outages, 1521 debts and payments,
+1421 energy advice."""
+
+SERVICE_ID_DIGITS = 11
 
 FIELDS: frozenset[str] = frozenset(
     {
@@ -112,6 +129,23 @@ class ServiceCard:
     documents: tuple[DocumentSpec, ...] = ()
     notes: str = ""
     estimated: tuple[str, ...] = ()
+    # Added with the national template's fields; defaults keep cards stored before them
+    # readable (the card is JSON in the database), and an empty value is simply not shown.
+    duration_note: str = ""  # why this duration, e.g. the longest of the published ones
+    delivery_mode: DeliveryMode | Literal[""] = ""
+    answering_unit: str = ""  # واحد پاسخگو
+    phone: str = ""  # one of PHONE_LINES
+    sources: tuple[str, ...] = ()  # public URLs backing the card, for staff only
+    staff_notes: str = ""  # for staff only: what is still to confirm, and why
+
+    @property
+    def service_id_published(self) -> bool:
+        """True when the شناسه خدمت is a published one that citizens may be shown.
+
+        Decided from the data (``estimated`` names the id), not from how the digits look:
+        a guessed number in the national pattern could belong to another service.
+        """
+        return bool(self.service_id) and "service_id" not in self.estimated
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +175,10 @@ class Catalog:
         raise KeyError(code)
 
 
+CARD_FIELDS: frozenset[str] = frozenset(ServiceCard.__dataclass_fields__)
+"""Names a ``[[service]]`` table may use: a misspelt key is an error, not a silent default."""
+
+
 def _tuple(raw: dict, key: str) -> tuple[str, ...]:
     value = raw.get(key, ())
     if isinstance(value, str):
@@ -150,6 +188,9 @@ def _tuple(raw: dict, key: str) -> tuple[str, ...]:
 
 def _card(raw: dict, categories: set[str]) -> ServiceCard:
     code = raw.get("code", "?")
+    unknown_keys = set(raw) - CARD_FIELDS
+    if unknown_keys:
+        raise CatalogError(f"service {code!r}: unknown keys {sorted(unknown_keys)}")
     try:
         documents = tuple(
             DocumentSpec(
@@ -180,6 +221,12 @@ def _card(raw: dict, categories: set[str]) -> ServiceCard:
             documents=documents,
             notes=raw.get("notes", ""),
             estimated=_tuple(raw, "estimated"),
+            duration_note=raw.get("duration_note", ""),
+            delivery_mode=raw["delivery_mode"],
+            answering_unit=raw["answering_unit"],
+            phone=str(raw["phone"]),
+            sources=_tuple(raw, "sources"),
+            staff_notes=raw.get("staff_notes", ""),
         )
     except KeyError as exc:
         raise CatalogError(f"service {code!r}: missing field {exc.args[0]!r}") from None
@@ -192,7 +239,35 @@ def _card(raw: dict, categories: set[str]) -> ServiceCard:
         raise CatalogError(f"service {code!r}: unknown fields {sorted(unknown)}")
     if len({d.key for d in documents}) != len(documents):
         raise CatalogError(f"service {code!r}: duplicate document keys")
+    _check_national_fields(card)
     return card
+
+
+def _check_national_fields(card: ServiceCard) -> None:
+    """The national template's fields, the sources and ``estimated`` name real things."""
+    code = card.code
+    if card.delivery_mode not in DELIVERY_MODES:
+        modes = sorted(DELIVERY_MODES)
+        raise CatalogError(f"service {code!r}: delivery_mode must be one of {modes}")
+    if card.phone not in PHONE_LINES:
+        raise CatalogError(f"service {code!r}: phone must be one of {sorted(PHONE_LINES)}")
+    if not card.answering_unit.strip():
+        raise CatalogError(f"service {code!r}: answering_unit is empty")
+    bad_sources = [s for s in card.sources if not s.startswith(("https://", "http://"))]
+    if bad_sources:
+        raise CatalogError(f"service {code!r}: sources must be URLs: {bad_sources}")
+    doc_keys = {f"documents.{d.key}" for d in card.documents}
+    unknown = set(card.estimated) - CARD_FIELDS - doc_keys
+    if unknown:
+        raise CatalogError(f"service {code!r}: estimated names unknown fields {sorted(unknown)}")
+    if not card.service_id and "service_id" not in card.estimated:
+        raise CatalogError(f"service {code!r}: no service_id and not marked estimated")
+    if card.service_id_published and not (
+        card.service_id.isascii()
+        and card.service_id.isdigit()
+        and len(card.service_id) == SERVICE_ID_DIGITS
+    ):
+        raise CatalogError(f"service {code!r}: service_id must be {SERVICE_ID_DIGITS} digits")
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:
@@ -206,6 +281,9 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     codes = [s.code for s in services]
     if len(set(codes)) != len(codes):
         raise CatalogError("duplicate service codes in services.toml")
+    published = [s.service_id for s in services if s.service_id_published]
+    if len(set(published)) != len(published):
+        raise CatalogError("two services share a published service_id in services.toml")
 
     lexicon: dict[str, ServiceLexicon] = {}
     lexicon_path = base / "lexicon.toml"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 
 from tortoise.context import TortoiseContext
 
 from models.catalog import Catalog, load_catalog
+from models.citizen import Citizen
+from models.request import ServiceRequest
 from models.seeding import seed_catalog
 from models.service import RequiredDocument, Service
+from models.workdays import WorkCalendar
 
 SERVICES_IN_CATALOG = 25
 
@@ -97,3 +101,37 @@ async def test_removed_service_is_deactivated_not_deleted(seeded_db: TortoiseCon
     report = await seed_catalog(catalog)  # put back: active again, same row
     assert report.deactivated == 0
     assert (await Service.get(code=gone.code)).active
+
+
+async def test_card_stored_before_the_national_fields_still_reads(seeded_db: TortoiseContext):
+    """A card seeded by an older release (no delivery mode, unit, phone or sources) and one
+    from a newer release (a key this one does not know) both still open."""
+    card = load_catalog().service("settlement")
+    stored = await Service.get(code=card.code)
+    new_keys = ("duration_note", "delivery_mode", "answering_unit", "phone", "sources")
+    old = {k: v for k, v in stored.card.items() if k not in new_keys}
+    await Service.filter(id=stored.id).update(card=old | {"from_the_future": 1})
+
+    read = (await Service.get(id=stored.id)).to_card()
+
+    assert read.service_id == "13031465100" and read.service_id_published
+    assert (read.delivery_mode, read.phone, read.sources) == ("", "", ())
+    assert read.documents == card.documents
+
+
+async def test_reseeding_keeps_the_terms_of_filed_requests(seeded_db: TortoiseContext) -> None:
+    """A request filed under a card keeps its deadline when staff later change the card."""
+    catalog = load_catalog()
+    index = next(i for i, c in enumerate(catalog.services) if c.code == "settlement")
+    service = await Service.get(code="settlement")
+    citizen = await Citizen.create(messenger="bale", user_id=7, chat_id=7)
+    filed_at = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+    deadline = WorkCalendar().add_working_days(filed_at, service.duration_days)
+    request = await ServiceRequest.create(
+        tracking_code="T-SLA", citizen=citizen, service=service, deadline=deadline
+    )
+
+    await seed_catalog(_with_card(catalog, index, duration_days=4))
+
+    assert (await Service.get(code="settlement")).to_card().duration_days == 4
+    assert (await ServiceRequest.get(id=request.id)).deadline == deadline

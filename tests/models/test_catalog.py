@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import models.catalog as catalog_module
-from models.catalog import CATALOG_DIR, FIELDS, CatalogError, ServiceCard, load_catalog
+from models.catalog import CATALOG_DIR, FIELDS, PHONE_LINES, CatalogError, ServiceCard, load_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INTENTS_TSV = REPO_ROOT.parent / "shared" / "catalog" / "intents.tsv"
@@ -44,13 +44,15 @@ KEBAB = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 INFO = {"outage-schedule", "bill-payment", "consumption-history"}
 URGENT = {"outage-report", "safety-hazard"}
 
-# Published شناسه خدمت values (service-facts.md); every other ID is a placeholder.
+# Published شناسه خدمت values (service-facts.md); no other card may show a number.
 KNOWN_SERVICE_IDS = {
     "meter-relocation": "13031466101",
     "connection-removal": "13031466104",
     "name-change": "13031466107",
-    "capacity-change": "13031467101",
+    "capacity-change": "13031467101",  # reduction; temporary reduction is 13031467105
+    "settlement": "13031465100",  # not 13031468104, the old placeholder
 }
+DELIVERY_MODES = {"electronic", "semi-electronic", "in-person"}
 
 # Services on an existing subscription identify it by its bill ID.
 ON_SUBSCRIPTION = {
@@ -150,9 +152,10 @@ def test_codes_are_exactly_the_service_intents():
     assert sorted(codes) == sorted(expected)
 
 
-def test_service_ids_are_unique():
-    ids = [card.service_id for card in CATALOG.services]
-    assert len(ids) == len(set(ids))
+def test_published_service_ids_are_exactly_the_known_ones():
+    published = {c.code: c.service_id for c in CATALOG.services if c.service_id_published}
+    assert published == KNOWN_SERVICE_IDS
+    assert "13031468104" not in {c.service_id for c in CATALOG.services}
 
 
 def test_shipped_file_is_the_one_loaded():
@@ -180,6 +183,36 @@ def test_validator_rejects_an_unknown_field(tmp_path):
         load_catalog(tmp_path)
 
 
+SETTLEMENT_ID = 'service_id = "13031465100"'
+
+
+# Staff edit the file by hand: each mistake is refused with the service and field named.
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # a misspelt key would otherwise silently drop the value
+        ('phone = "1521"', 'phone = "1521"\nsource = ["https://x.ir"]', "source"),
+        ('phone = "1521"', 'phone = "1522"', "phone"),  # not one of 121 / 1521 / 1421
+        ('delivery_mode = "semi-electronic"', 'delivery_mode = "online"', "delivery_mode"),
+        ('sources = ["https://sked.co.ir"]', 'sources = ["sked.co.ir"]', "URLs"),
+        # an unpublished ID left unmarked would be shown to citizens as if it were real
+        ('estimated = ["service_id", "visits"', 'estimated = ["visits"', "service_id"),
+        # two services claiming one published ID (copy-paste)
+        ('service_id = "13031466104"', SETTLEMENT_ID, "share a published service_id"),
+        ('estimated = ["visits", "hours", "legal_basis", "documents.deed"',
+         'estimated = ["visits", "hours", "legal_basis", "documents.title-deed"',
+         "documents.title-deed"),
+        (SETTLEMENT_ID, 'service_id = "1303146510"', "11 digits"),
+    ],
+)  # fmt: skip
+def test_validator_rejects_hand_edit_mistakes(tmp_path, old, new, message):
+    text = (CATALOG_DIR / "services.toml").read_text(encoding="utf-8")
+    assert old in text, old
+    (tmp_path / "services.toml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load_catalog(tmp_path)
+
+
 # ── every card ──────────────────────────────────────────────────────────────────
 
 
@@ -203,19 +236,68 @@ def test_numbers_and_lists(card):
     assert set(card.service_type.split("/")) <= SERVICE_TYPES, card.service_type
     assert set(card.fields) <= FIELDS
     assert len(set(card.fields)) == len(card.fields)
-    assert set(card.estimated) <= CARD_FIELDS, set(card.estimated) - CARD_FIELDS
+    documents = {f"documents.{d.key}" for d in card.documents}
+    assert set(card.estimated) <= CARD_FIELDS | documents, set(card.estimated) - CARD_FIELDS
+    assert len(set(card.estimated)) == len(card.estimated)
     assert len(card.title) <= MAX_TITLE
 
 
 @cards
 def test_service_id(card):
-    assert re.fullmatch(r"1303146\d{4}", card.service_id), card.service_id
     known = KNOWN_SERVICE_IDS.get(card.code)
     if known is None:
-        assert "service_id" in card.estimated, f"{card.code}: placeholder ID not marked estimated"
+        assert "service_id" in card.estimated, f"{card.code}: unpublished ID not marked estimated"
+        assert card.service_id == "", f"{card.code}: a made-up ID could collide with a real one"
+        assert not card.service_id_published
     else:
+        assert re.fullmatch(r"130314\d{5}", card.service_id), card.service_id
         assert card.service_id == known
         assert "service_id" not in card.estimated
+
+
+@cards
+def test_national_template_fields(card):
+    assert card.delivery_mode in DELIVERY_MODES
+    assert card.phone in PHONE_LINES
+    assert PERSIAN_LETTER.search(card.answering_unit)
+    assert not ARABIC_FORMS.search(card.answering_unit + card.duration_note + card.staff_notes)
+
+
+@cards
+def test_sources_are_checkable_urls(card):
+    assert len(set(card.sources)) == len(card.sources)
+    for url in card.sources:
+        assert re.fullmatch(r"https://[a-z0-9.-]+\.(?:ir|co\.ir)(?:/\S*)?", url), url
+
+
+# No source gave in-person visit counts, opening hours or the unit's name (service-facts.md):
+# those stay estimated on every card, except bill-dispute's "no visit" (sko.ir).
+@cards
+def test_what_no_source_gave_stays_estimated(card):
+    assert {"hours", "answering_unit"} <= set(card.estimated)
+    if card.code != "bill-dispute":
+        assert "visits" in card.estimated
+
+
+# A card with no source cannot have a published fact: everything factual is estimated.
+UNSOURCED = [c for c in CATALOG.services if not c.sources]
+
+
+@pytest.mark.parametrize("card", UNSOURCED, ids=lambda c: c.code)
+def test_unsourced_cards_are_estimated_throughout(card):
+    facts = {
+        "service_id",
+        "visits",
+        "hours",
+        "cost",
+        "legal_basis",
+        "delivery_mode",
+        "answering_unit",
+        "phone",
+    }
+    if card.flow == "apply":
+        facts |= {"duration_days", "documents"}
+    assert facts <= set(card.estimated), facts - set(card.estimated)
 
 
 @cards
@@ -276,12 +358,82 @@ def test_documents_named_by_the_facts_are_required(code, keys):
     assert keys <= required
 
 
-def test_published_durations():
-    assert CARDS["meter-relocation"].duration_days <= 8
-    assert CARDS["connection-removal"].duration_days == 7
-    assert CARDS["name-change"].duration_days <= 5
-    assert CARDS["new-connection"].duration_days <= 30
-    assert CARDS["settlement"].duration_days <= 10
+# Where published cards differ, the card promises the longest and says so (duration_note).
+@pytest.mark.parametrize(
+    ("code", "days", "note"),
+    [
+        ("meter-relocation", 8, "۵"),  # Mazandaran 5, Qazvin 8
+        ("connection-removal", 16, "۷"),  # Qom 7, Qazvin 12–16
+        ("settlement", 10, "۲ تا ۴"),  # national card 2–4; 10 with an old debt
+        ("bill-dispute", 16, "۱۰"),  # site check 3 + correction 10 + corrected bill 3
+    ],
+)
+def test_longest_published_duration_is_promised_and_stated(code, days, note):
+    card = CARDS[code]
+    assert card.duration_days == days
+    assert note in card.duration_note
+    assert "duration_days" not in card.estimated
+
+
+@pytest.mark.parametrize(
+    ("code", "days"),
+    [
+        ("name-change", 5),  # under a week
+        ("meter-test", 5),  # under a week
+        ("street-lighting", 3),  # follow up if not fixed in 3 days
+        ("new-connection", 30),  # at most 30 days
+    ],
+)
+def test_published_durations(code, days):
+    assert CARDS[code].duration_days == days
+    assert "duration_days" not in CARDS[code].estimated
+
+
+@pytest.mark.parametrize(
+    ("code", "phone"),
+    [
+        ("connection-removal", "1521"),  # qepd.co.ir
+        ("outage-report", "121"),  # goped.ir: 121 faults and outages
+        ("safety-hazard", "121"),
+        ("street-lighting", "121"),  # zedc.ir: report on 121
+        ("bill-payment", "1521"),  # goped.ir: 1521 debts and payments
+        ("solar-generation", "1421"),  # energy advice
+    ],
+)
+def test_answering_phone(code, phone):
+    assert CARDS[code].phone == phone
+
+
+@pytest.mark.parametrize(
+    ("code", "field"),
+    [
+        ("settlement", "cost"),  # no fee
+        ("connection-removal", "cost"),  # no fee, part of the connection value refunded
+        ("capacity-change", "cost"),  # difference at today's rate / refund per 4-52-3
+        ("capacity-change", "legal_basis"),  # tariff clause 4-52-3
+        ("meter-test", "cost"),  # fee only if the meter is correct
+        ("tariff-change", "cost"),  # difference if higher, no refund if lower
+        ("reconnection", "cost"),  # full settlement plus a reconnection fee
+        ("meter-relocation", "cost"),  # fee by phase
+        ("bill-dispute", "visits"),  # interactive, no visit
+        ("bill-dispute", "delivery_mode"),  # interactive: electronic
+    ],
+)
+def test_published_values_are_not_marked_estimated(code, field):
+    assert field not in CARDS[code].estimated
+
+
+@pytest.mark.parametrize(
+    ("code", "key"),
+    [
+        ("settlement", "signed-request"),  # signed request with the meter reading and date
+        ("connection-removal", "iban"),  # an IBAN for the refund
+        ("temporary-connection", "deed"),  # same documents as a permanent connection
+    ],
+)
+def test_published_documents_are_required(code, key):
+    assert any(d.key == key and d.required for d in CARDS[code].documents)
+    assert f"documents.{key}" not in CARDS[code].estimated
 
 
 @pytest.mark.parametrize(
@@ -295,6 +447,26 @@ def test_published_durations():
         ("meter-test", "بازگردانده"),  # the fee is refunded if the meter is faulty
         ("outage-report", "۱۲۱"),
         ("bill-payment", "۱۵۲۱"),
+        ("meter-relocation", "نه مستأجر"),  # owner or attorney only
+        ("settlement", "هزینه‌ای ندارد"),  # no fee
+        ("settlement", "برق من"),  # the result is followed in برق من
+        ("settlement", "قبض پایانی"),  # meter test and final bill first
+        ("capacity-change", "۱۳۰۳۱۴۶۷۱۰۵"),  # temporary reduction, its own national ID
+        ("capacity-change", "شش بار"),  # at most six times in 9 years
+        ("capacity-change", "۴-۵۲-۳"),  # the tariff clause of the refund
+        ("connection-removal", "شبا"),  # refund to the owner's IBAN
+        ("name-change", "تسویه"),  # the account is settled first
+        ("meter-test", "درست کار کند"),  # fee only if the meter is found correct
+        ("temporary-disconnect", "آبونمان"),  # the fixed monthly charge is still billed
+        ("temporary-disconnect", "همه باید"),  # every user of a shared connection asks
+        ("tariff-change", "بازگردانده نمی‌شود"),  # no refund if the new cost is lower
+        ("tariff-change", "پیش از تغییر کاربری"),  # ask before the use changes
+        ("temporary-connection", "گران‌تر"),  # energy billed above permanent rates
+        ("consumption-history", "یک روز کاری"),  # 1 day at a پیشخوان counter
+        ("street-lighting", "۳ روز"),  # follow up if not fixed in 3 days
+        ("solar-generation", "۵ کیلووات"),  # self-supply plants of 5 kW or more
+        ("solar-generation", "کنتور دوطرفه"),
+        ("bill-dispute", "خوداظهاری"),  # self-declared meter reading in برق من
     ],
 )
 def test_rules_are_told(code, phrase):
