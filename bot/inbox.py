@@ -19,6 +19,7 @@ skips is replaced by an empty one (only its ``update_id``) so that the offset mo
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 from collections.abc import Awaitable
@@ -38,6 +39,7 @@ __all__ = [
     "admit",
     "polling_owner",
     "recover",
+    "sanitised",
     "webhook_owner",
 ]
 
@@ -54,6 +56,27 @@ def polling_owner(messenger: str) -> str:
     return f"polling:{socket.gethostname()}:{messenger}"
 
 
+def _clean(value: Any) -> Any:
+    """``value`` with lone surrogates (which no UTF-8 text, database or messenger takes)
+    replaced by U+FFFD; the Bot API's JSON can carry them as escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def sanitised(raw: dict[str, Any]) -> dict[str, Any]:
+    """The update as valid Unicode throughout (a cheap check first: almost all are)."""
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return _clean(raw)
+    return raw
+
+
 def _is_empty(update: object) -> bool:
     """An update that carries nothing but its id (a skipped one, see the module doc)."""
     return isinstance(update, Update) and len(update.to_dict()) <= 1
@@ -66,6 +89,7 @@ async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) ->
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         log.warning("%s: an update without an update_id skipped", messenger)
         return None
+    raw = sanitised(raw)
     try:
         update = Update.de_json(raw, bot)
     except Exception as exc:  # whatever the library raises on a shape it does not know
@@ -95,7 +119,7 @@ class InboxRequest(HTTPXRequest):
         for raw in result:
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if await admit(self.messenger, raw, self.owner) is not None:
-                admitted.append(raw)
+                admitted.append(sanitised(raw))
             elif isinstance(update_id, int):
                 admitted.append({"update_id": update_id})  # move the offset past it
         return admitted
@@ -136,7 +160,7 @@ async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bo
     for row in rows:
         app = apps[row.messenger]
         try:
-            update = Update.de_json(row.payload, app.bot)
+            update = Update.de_json(json.loads(row.payload), app.bot)
         except Exception:
             update = None
         if update is None:

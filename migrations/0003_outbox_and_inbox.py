@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('messenger', fields.CharField(max_length=16)),
                 ('update_id', fields.BigIntField()),
-                ('payload', fields.JSONField(default=dict, description='emptied once handled', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('payload', fields.TextField(default='', description="the update's JSON (ASCII-escaped), emptied once handled", unique=False)),
                 ('claimed_by', fields.CharField(null=True, description='the worker handling it', max_length=96)),
                 ('claimed_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),

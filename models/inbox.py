@@ -7,12 +7,17 @@ when it restarts, or by any worker once the dead one's lease runs out (:func:`re
 The unique (messenger, update_id) pair makes a redelivered or replayed update a no-op on
 every process (:func:`admit` says it is a duplicate).
 
-A finished row keeps only its key, so the table never holds citizens' words for longer
-than they take to answer; finished keys are purged after :data:`KEEP_FINISHED`.
+The payload is kept as ASCII-escaped JSON text, not a JSON column: an update may carry
+strings PostgreSQL's ``jsonb`` refuses (a lone surrogate), and such an update must be
+written down and skipped like any other, not refused.
+
+A finished row keeps only its key, so the table never holds citizens' words for longer than
+they take to answer; finished keys are purged after :data:`KEEP_FINISHED`.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -47,7 +52,9 @@ class InboundUpdate(Model):
     id = fields.BigIntField(primary_key=True)
     messenger = fields.CharField(max_length=16)
     update_id = fields.BigIntField()
-    payload: dict[str, Any] = fields.JSONField(default=dict, description="emptied once handled")
+    payload = fields.TextField(
+        default="", description="the update's JSON (ASCII-escaped), emptied once handled"
+    )
     claimed_by = fields.CharField(max_length=96, null=True, description="the worker handling it")
     claimed_until = fields.DatetimeField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
@@ -66,7 +73,7 @@ async def admit(messenger: str, update_id: int, payload: dict[str, Any], owner: 
             await InboundUpdate.create(
                 messenger=messenger,
                 update_id=update_id,
-                payload=payload,
+                payload=json.dumps(payload, ensure_ascii=True),
                 claimed_by=owner,
                 claimed_until=clock.now() + LEASE,
             )
@@ -78,7 +85,7 @@ async def admit(messenger: str, update_id: int, payload: dict[str, Any], owner: 
 async def done(messenger: str, update_id: int) -> None:
     """Handled (or given up): forget its content, keep its key for redeliveries."""
     await InboundUpdate.filter(messenger=messenger, update_id=update_id).update(
-        done_at=clock.now(), payload={}, claimed_until=None
+        done_at=clock.now(), payload="", claimed_until=None
     )
 
 

@@ -136,3 +136,15 @@ async def test_acknowledged_updates_survive_a_killed_worker(
         assert await in_database(database_url, _unfinished) == 0
         assert os.environ.get("SKEDBOT_DATABASE_URL") is None
     await asyncio.sleep(0)
+
+
+async def test_a_text_with_a_lone_surrogate_is_answered(harness) -> None:
+    """Such a string reaches us as a JSON escape; no database or messenger takes it as is."""
+    update = _update(1001, "/start")
+    update["update_id"] = harness.standin.updates.next_id()
+    update["message"]["text"] = "سلام \udc80"
+    update["message"].pop("entities")
+    harness.standin.inject_update(update)
+    person = harness.person(1001)
+    [answer] = await person.wait_for_reply(timeout=5)
+    assert answer.text
