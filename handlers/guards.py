@@ -7,7 +7,8 @@ Every update passes :data:`CHECKS` first, in order; a check that drops the updat
    operator group, or any group the bot was added to) only the staff's own buttons
    (:data:`GROUP_FEATURES`) go on; a member pressing a forged citizen button there gets an
    empty answer, and no citizen screen is posted and nothing stored changes.
-2. :func:`flood_check`: per-citizen rate limit.
+2. :func:`flood_check`: per-citizen rate limit, shared by every process
+   (``models.flood``).
 3. :func:`ignore_edits`: an edited message is never a new answer. Messengers send the new
    text of an old message; taken as the reply to the step open *now*, it stored an edited
    national code as an amperage. The citizen is told edits are not read.
@@ -20,12 +21,10 @@ tells the citizen in Persian that it did not work.
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
 
 from handlers import texts
@@ -33,62 +32,28 @@ from handlers.callbacks import Callback
 from handlers.common import Context
 from handlers.deps import deps
 from models.dialog import StaleDialog
+from models.flood import Verdict, count_message
 
 __all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
 log = logging.getLogger(__name__)
 
-WINDOW_SECONDS = 60.0
 GROUP_FEATURES = frozenset({"op"})
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
 which checks the chat and the presser itself."""
-
-
-class FloodGuard:
-    """Per-user sliding window; past the limit one warning, then silence until it drains."""
-
-    def __init__(self) -> None:
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._warned: set[int] = set()
-        self._album: dict[int, str] = {}
-
-    def allow(
-        self, user_id: int, limit: int, now: float | None = None, album: str | None = None
-    ) -> bool | None:
-        """True to go on; False to warn once; None to drop silently.
-
-        The photos of one album arrive as separate updates but are one act of the citizen's:
-        they count once, so filing a request with an album is never throttled.
-        """
-        now = time.monotonic() if now is None else now
-        if album is not None:
-            if self._album.get(user_id) == album:
-                return True
-            self._album[user_id] = album
-        window = self._seen[user_id]
-        while window and now - window[0] > WINDOW_SECONDS:
-            window.popleft()
-        if len(window) < limit:
-            window.append(now)
-            self._warned.discard(user_id)
-            return True
-        if user_id in self._warned:
-            return None
-        self._warned.add(user_id)
-        return False
 
 
 async def flood_check(update: Update, context: Context) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != chat.PRIVATE:
         return
-    guard: FloodGuard = deps(context).extra.setdefault("flood", FloodGuard())
+    d = deps(context)
     message = update.effective_message
     album = message.media_group_id if message is not None else None
-    verdict = guard.allow(user.id, deps(context).flood_limit, album=album)
-    if verdict is True:
+    verdict = await count_message(d.messenger, user.id, d.flood_limit, album=album)
+    if verdict is Verdict.ALLOW:
         return
-    if verdict is False:
+    if verdict is Verdict.WARN:
         await context.bot.send_message(chat.id, texts.FLOOD)
     raise ApplicationHandlerStop
 
@@ -138,7 +103,9 @@ async def stale_button(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
-    if isinstance(error, (RetryAfter, NetworkError, Forbidden)):
+    if isinstance(error, (RetryAfter, NetworkError, Forbidden)) and not isinstance(
+        error, BadRequest
+    ):  # BadRequest is a NetworkError in PTB, but it is our mistake, not a hiccup
         log.warning("transient messenger error: %s", type(error).__name__)
         return
     log.error(

@@ -14,6 +14,7 @@ MODEL_MODULES: list[str] = [
     "models.querylog",
     "models.outbox",
     "models.inbox",
+    "models.flood",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 

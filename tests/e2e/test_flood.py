@@ -5,20 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from handlers import texts
-from handlers.guards import FloodGuard
 from models.querylog import QueryLog
 from tests.e2e.conftest import Harness
-
-
-def test_album_counts_once() -> None:
-    guard = FloodGuard()
-    assert all(guard.allow(1, 3, now=0.0, album="g1") for _ in range(10))  # one album
-    assert guard.allow(1, 3, now=1.0) is True
-    assert guard.allow(1, 3, now=2.0) is True
-    assert guard.allow(1, 3, now=3.0) is False  # the 4th act in a minute: warn once
-    assert guard.allow(1, 3, now=4.0) is None  # then silence
-    assert guard.allow(2, 3, now=4.0) is True  # other citizens unaffected
-    assert guard.allow(1, 3, now=70.0) is True  # the window drained
 
 
 async def test_flood_is_throttled_and_recovers(harness: Harness) -> None:
