@@ -2,7 +2,14 @@
 
 Both modes start the same way: open the database (a clear error and exit code 2 if it
 cannot be reached), build the shared resources, then one Application per messenger with a
-token. Background workers (the status outbox dispatcher, dialog expiry) run beside them.
+token. Background workers (the outbox dispatcher, the inbox keeper, dialog expiry) run
+beside them.
+
+The database, the matcher and the workers belong to the process, not to one Application
+(one process serves Telegram and Bale, and a webhook server feeds both), so they open and
+close here, around the Applications. PTB's ``post_init``/``post_shutdown`` would not do:
+they run only inside ``run_polling``/``run_webhook``, which own the event loop and serve a
+single Application.
 """
 
 from __future__ import annotations
