@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from bot.db import DatabaseUnavailable, close_db, describe, init_db, migrate
 from bot.logs import setup_logging
+from bot.messengers import BotApiUnavailable
 from bot.settings import Settings
 
 __all__ = ["main"]
@@ -144,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"skedbot: database unavailable: {exc}", file=sys.stderr)
         return 2
+    except BotApiUnavailable as exc:
+        print(f"skedbot: {exc}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     return 0

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BALE", "MESSENGERS", "TELEGRAM", "Messenger", "messenger"]
+__all__ = ["BALE", "MESSENGERS", "TELEGRAM", "BotApiUnavailable", "Messenger", "messenger"]
+
+
+class BotApiUnavailable(RuntimeError):
+    """A messenger's Bot API cannot be used at start-up; the message says which and why
+    (never the token). ``skedbot`` reports it on stderr and exits 3."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,13 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Sequence
 
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot import expiry, inbox, outbox  # noqa: F401  (register their periodic jobs)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
 from bot.db import close_db, prepare_database
-from bot.messengers import MESSENGERS
+from bot.messengers import MESSENGERS, BotApiUnavailable
 from bot.settings import Settings
 from bot.workers import Workers
 from handlers.deps import KEY
@@ -45,8 +46,22 @@ def configured_messengers(settings: Settings) -> list[str]:
     return [name for name in MESSENGERS if settings.token(name)]
 
 
+def _why(exc: Exception) -> str:
+    if isinstance(exc, InvalidToken):
+        return "the token was refused"
+    if isinstance(exc, TelegramError):  # network errors, timeouts, 5xx
+        return f"it did not answer ({type(exc).__name__})"
+    return f"its getMe answer is not one this bot understands ({type(exc).__name__})"
+
+
 async def start_app(app: Application, *, polling: bool) -> None:  # type: ignore[type-arg]
-    await app.initialize()
+    """Initialise (getMe), set the command menu, start; a Bot API that cannot be used is a
+    :class:`BotApiUnavailable`, never a traceback."""
+    try:
+        await app.initialize()
+    except Exception as exc:  # whatever the library raises on a bad answer
+        name = app.bot_data[KEY].messenger
+        raise BotApiUnavailable(f"{name} Bot API unusable: {_why(exc)}") from None
     await set_commands(app)
     await app.start()
     if polling and app.updater is not None:

@@ -122,3 +122,27 @@ async def test_run_on_a_fresh_database_migrates_and_seeds_itself(tmp_path: Path)
             assert categories.text == texts.CATEGORIES
             assert sum(len(row) for row in categories.inline_buttons) >= 5
         assert bot.returncode == 0, bot.output
+
+
+@pytest.mark.parametrize("fault", ["malformed getMe", "refused token", "unreachable"])
+async def test_unusable_bot_api_is_a_clear_error(fault: str, tmp_path: Path) -> None:
+    """A Bot API server that answers getMe in another shape, refuses the token or does not
+    answer: a message on stderr and exit 3, no traceback, no token."""
+    database_url = f"sqlite://{tmp_path / 'skedbot.sqlite3'}"
+    async with BotApiStandIn(token="444:BALE", profile="bale") as bale:
+        env = _env(database_url, tmp_path, **_messenger_env(bale))
+        if fault == "malformed getMe":
+            del bale.bot_user["first_name"]
+        elif fault == "refused token":
+            env["SKEDBOT_BALE_TOKEN"] = "444:WRONG"
+        else:
+            env["SKEDBOT_BALE_BASE_URL"] = "http://127.0.0.1:1/bot"
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "bot", "run"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "bale Bot API unusable" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "444:" not in result.stderr
