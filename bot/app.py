@@ -132,9 +132,9 @@ def build_application(
 ) -> Application:  # type: ignore[type-arg]
     """The Application for one messenger; token and URLs default to the settings'.
 
-    Updates are handled one at a time per process (:class:`~bot.inbox.InboxProcessor`):
-    the dialogs are written for it, and the messenger's send cap, not our CPU, is what
-    limits a burst. ``inbox_owner`` names this worker in the inbox (default: the poller).
+    Updates of different chats are handled concurrently, each chat's in order
+    (:class:`~bot.inbox.InboxProcessor`), so one citizen's slow download never holds up
+    another. ``inbox_owner`` names this worker in the inbox (default: the poller).
     """
     profile = messenger_profile(messenger)  # fail early on a misspelt messenger name
     token = token or settings.token(messenger)
@@ -142,14 +142,15 @@ def build_application(
         raise ValueError(f"no token for {messenger}: set SKEDBOT_{messenger.upper()}_TOKEN")
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
+    processor = InboxProcessor(messenger)
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
         .rate_limiter(AIORateLimiter(max_retries=2))
-        .get_updates_request(InboxRequest(messenger, owner, connection_pool_size=1))
-        .concurrent_updates(InboxProcessor(messenger))
+        .get_updates_request(InboxRequest(messenger, owner, processor, connection_pool_size=1))
+        .concurrent_updates(processor)
         .build()
     )
     app.bot_data[KEY] = Deps(

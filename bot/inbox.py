@@ -19,6 +19,7 @@ skips is replaced by an empty one (only its ``update_id``) so that the offset mo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -44,6 +45,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+WORKING = 16
+"""Updates of different chats handled at the same moment, per Application."""
+ADMITTED = 512
+"""Updates taken in and not finished, per Application, before taking in more waits."""
 
 
 def webhook_owner(port: int) -> str:
@@ -77,6 +83,23 @@ def sanitised(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _chat_key(update: object) -> object:
+    """What must stay in order: one chat (or one user, for updates without a chat)."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return ("chat", update.effective_chat.id)
+        if update.effective_user is not None:
+            return ("user", update.effective_user.id)
+    return None
+
+
+async def _mark_done(messenger: str, update_id: int) -> None:
+    try:
+        await inbox.done(messenger, update_id)
+    except Exception as exc:  # the database is away: the update is handled again later
+        log.warning("update %s not marked done (%s)", update_id, type(exc).__name__)
+
+
 def _is_empty(update: object) -> bool:
     """An update that carries nothing but its id (a skipped one, see the module doc)."""
     return isinstance(update, Update) and len(update.to_dict()) <= 1
@@ -106,12 +129,16 @@ async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) ->
 class InboxRequest(HTTPXRequest):
     """The ``getUpdates`` transport: admits each fetched update before PTB sees it."""
 
-    def __init__(self, messenger: str, owner: str, **kwargs: Any) -> None:
+    def __init__(
+        self, messenger: str, owner: str, processor: InboxProcessor, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.messenger = messenger
         self.owner = owner
+        self.processor = processor
 
     async def post(self, url: str, request_data: Any = None, **kwargs: Any) -> Any:
+        await self.processor.room()  # fetch no more than we can hold
         result = await super().post(url, request_data, **kwargs)
         if not isinstance(result, list):
             return result
@@ -120,32 +147,54 @@ class InboxRequest(HTTPXRequest):
             update_id = raw.get("update_id") if isinstance(raw, dict) else None
             if await admit(self.messenger, raw, self.owner) is not None:
                 admitted.append(sanitised(raw))
+                self.processor.taken += 1
             elif isinstance(update_id, int):
                 admitted.append({"update_id": update_id})  # move the offset past it
         return admitted
 
 
 class InboxProcessor(BaseUpdateProcessor):
-    """Handles updates one at a time and marks each done in the inbox afterwards."""
+    """Different chats at once, each chat's updates in order; each marked done afterwards.
+
+    A slow document download or a slow group send holds up its own chat only. The order is
+    kept by a lock per chat, taken *before* a working slot: a flooding chat queues on its
+    own lock and never fills the :data:`WORKING` slots that other citizens need.
+    :data:`ADMITTED` bounds the updates in progress at all (PTB's own semaphore); past it
+    the webhook answers more slowly and polling fetches no more, so memory stays bounded.
+    """
 
     def __init__(self, messenger: str) -> None:
-        super().__init__(max_concurrent_updates=1)
+        super().__init__(max_concurrent_updates=ADMITTED)
         self.messenger = messenger
+        self.taken = 0
+        """Updates admitted by this process and not finished yet."""
+        self._working = asyncio.Semaphore(WORKING)
+        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+
+    async def room(self) -> None:
+        """Wait until fewer than :data:`ADMITTED` updates are in progress."""
+        while self.taken >= ADMITTED:
+            await asyncio.sleep(0.05)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if _is_empty(update):
             coroutine.close()  # type: ignore[attr-defined]
             return
+        key = _chat_key(update)
+        lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
+        self._chats[key] = (lock, users + 1)
         try:
-            await coroutine
+            async with lock, self._working:
+                await coroutine
         finally:
+            lock, users = self._chats[key]
+            if users <= 1:
+                del self._chats[key]
+            else:
+                self._chats[key] = (lock, users - 1)
             if isinstance(update, Update):
-                try:
-                    await inbox.done(self.messenger, update.update_id)
-                except Exception as exc:  # the database is away: it is handled again later
-                    log.warning(
-                        "update %s not marked done (%s)", update.update_id, type(exc).__name__
-                    )
+                self.taken = max(self.taken - 1, 0)
+                await _mark_done(self.messenger, update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -166,6 +215,7 @@ async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bo
         if update is None:
             await inbox.done(row.messenger, row.update_id)
             continue
+        app.update_processor.taken += 1  # type: ignore[attr-defined]
         await app.update_queue.put(update)
     if rows:
         log.info("%d unfinished updates taken over by %s", len(rows), owner)

@@ -75,8 +75,11 @@ async def receive_update(request: web.Request) -> web.Response:
     if not isinstance(data, dict):  # not even the shape of an update: not from a messenger
         log.warning("%s webhook: a body that is not a JSON object", name)
         return web.Response(status=400, text="bad update")
+    processor = app.update_processor
+    await processor.room()  # type: ignore[attr-defined]  # past the bound, answer later
     update = await admit(name, data, app.bot_data[KEY].inbox_owner, app.bot)
     if update is not None:
+        processor.taken += 1  # type: ignore[attr-defined]
         await app.update_queue.put(update)
     return web.Response(text="ok")
 

@@ -14,8 +14,8 @@ from enum import Enum
 
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models import clock
 
@@ -49,37 +49,30 @@ class FloodWindow(Model):
 async def count_message(
     messenger: str, user_id: int, limit: int, album: str | None = None
 ) -> Verdict:
-    """Count one message of ``user_id`` and say whether it may go on."""
+    """Count one message of ``user_id`` and say whether it may go on.
+
+    Each step is one conditional ``UPDATE`` (no read-then-write transaction), so workers
+    counting at once are serialised by the database itself, SQLite's file lock included.
+    """
     now = clock.now()
-    async with in_transaction():
-        row = await FloodWindow.select_for_update().get_or_none(
-            messenger=messenger, user_id=user_id
+    mine = FloodWindow.filter(messenger=messenger, user_id=user_id)
+    if album is not None and await mine.filter(album=album).exists():
+        return Verdict.ALLOW  # another photo of an album already counted
+    extra = {"album": album} if album is not None else {}
+    if await mine.filter(started_at__lte=now - WINDOW).update(
+        started_at=now, count=1, warned=False, **extra
+    ):
+        return Verdict.ALLOW  # a new minute
+    if await mine.filter(count__lt=limit).update(count=F("count") + 1, **extra):
+        return Verdict.ALLOW
+    if await mine.filter(warned=False, count__gte=limit).update(warned=True):
+        return Verdict.WARN
+    if await mine.exists():
+        return Verdict.DROP
+    try:
+        await FloodWindow.create(
+            messenger=messenger, user_id=user_id, started_at=now, count=1, album=album
         )
-        if row is None:
-            try:
-                async with in_transaction():  # a savepoint: another worker may create it too
-                    await FloodWindow.create(
-                        messenger=messenger, user_id=user_id, started_at=now, count=1, album=album
-                    )
-                return Verdict.ALLOW
-            except IntegrityError:
-                row = await FloodWindow.select_for_update().get(
-                    messenger=messenger, user_id=user_id
-                )
-        if album is not None and row.album == album:
-            return Verdict.ALLOW
-        if album is not None:
-            row.album = album
-        if now - row.started_at >= WINDOW:
-            row.started_at, row.count, row.warned = now, 1, False
-            verdict = Verdict.ALLOW
-        elif row.count < limit:
-            row.count += 1
-            verdict = Verdict.ALLOW
-        elif not row.warned:
-            row.warned = True
-            verdict = Verdict.WARN
-        else:
-            verdict = Verdict.DROP
-        await row.save()
-        return verdict
+    except IntegrityError:  # another worker created it this instant: count again
+        return await count_message(messenger, user_id, limit, album)
+    return Verdict.ALLOW
