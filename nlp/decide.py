@@ -37,6 +37,8 @@ Decision = Literal["service", "ambiguous", "track", "none"]
 
 TRACK = "track"
 NONE = "none"
+KIND_PREFIX = "none:"
+"""Learned classes named ``none:<kind>`` are kinds of ``none``: pooled into it."""
 
 NONE_FLOOR = 1.0
 """Below this best-service score the message is ``none`` (calibrated on the dev and extra sets)."""
@@ -57,6 +59,9 @@ class MatchResult:
     ranked: list[tuple[str, float]]
     normalized: str
     candidates: tuple[str, ...] = field(default=())
+    kind: str = ""
+    """For ``none``: which kind of message that is not ours (``greeting``, ``water``,
+    ``abuse``…, the catalog's ``kinds.toml``), or "" when no kind was learned."""
 
     @property
     def best(self) -> str:
@@ -126,6 +131,7 @@ class Blend:
         """Rank every intent and decide; the lexicon-only rules when nothing was learned."""
         if not s.learned:
             return _lexicon_only(s, services)
+        p, kind = _pool_kinds(s.learned)
         lexicon = dict(s.lexicon)
         best_lex = max(lexicon.values(), default=0.0)
         lexicon[TRACK] = s.track + (TRACK_FLOOR if s.code_found else 0.0)
@@ -138,7 +144,6 @@ class Blend:
         exps = {c: math.exp((v - top_lex) / self.lexicon_temperature) for c, v in lexicon.items()}
         total = sum(exps.values())
         w = self.learned_weight
-        p = s.learned
         scores = {c: w * p.get(c, 0.0) + (1 - w) * e / total for c, e in exps.items()}
         scores[NONE] += self.none_bias + (self.foreign_bonus if s.foreign_phrase else 0.0)
         if self._off_domain(s):
@@ -146,8 +151,10 @@ class Blend:
             scores[NONE] = max(scores.values()) + 0.01
         ranked = sorted(scores.items(), key=lambda cs: (-cs[1], cs[0]))
         first, top = ranked[0]
-        if first in (TRACK, NONE):
-            return MatchResult(first, ranked, s.normalized)  # type: ignore[arg-type]
+        if first == NONE:
+            return MatchResult(NONE, ranked, s.normalized, kind=kind)
+        if first == TRACK:
+            return MatchResult(TRACK, ranked, s.normalized)
         close = tuple(
             c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
         )
@@ -163,12 +170,30 @@ class Blend:
         """
         if s.evidence or s.code_found or s.foreign:
             return False
-        confident = max((v for c, v in s.learned.items() if c != NONE), default=0.0)
+        confident = max(
+            (v for c, v in s.learned.items() if c != NONE and not c.startswith(KIND_PREFIX)),
+            default=0.0,
+        )
         return confident < self.bare_confidence
 
 
 BLEND = Blend()
 """The calibrated blend the bot uses."""
+
+
+def _pool_kinds(learned: dict[str, float]) -> tuple[dict[str, float], str]:
+    """Fold the ``none:<kind>`` classes into ``none``: (probabilities, likeliest kind).
+
+    Each kind is its own class while learning, so «قبض گازم» and «سلام» do not blur into
+    one average «not ours» that resembles every service a little; for the decision their
+    probabilities add up, since any of them means the message is not ours.
+    """
+    kinds = {c[len(KIND_PREFIX) :]: v for c, v in learned.items() if c.startswith(KIND_PREFIX)}
+    if not kinds:
+        return learned, ""
+    pooled = {c: v for c, v in learned.items() if not c.startswith(KIND_PREFIX)}
+    pooled[NONE] = pooled.get(NONE, 0.0) + sum(kinds.values())
+    return pooled, max(kinds, key=lambda k: (kinds[k], k))
 
 
 def _lexicon_only(s: Signals, service_codes: tuple[str, ...]) -> MatchResult:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from operator import add
 
-from nlp.decide import BLEND, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
+from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
@@ -125,6 +125,8 @@ class IntentMatcher:
 
     def _build(self, services: list[ServiceText], blend: Blend) -> None:
         """The index: lexicon entries, IDF, n-gram documents, and the learned scorer."""
+        learned_only = [s for s in services if s.code.startswith(KIND_PREFIX)]
+        services = [s for s in services if not s.code.startswith(KIND_PREFIX)]
         self.codes = tuple(s.code for s in services)
         self._service_codes = tuple(c for c in self.codes if c not in (TRACK, NONE))
         self._blend = blend
@@ -224,7 +226,11 @@ class IntentMatcher:
         self._ngrams = CharNgramIndex(documents)
         self._word_parts: dict[str, tuple[tuple[float, ...], float]] = {}
         self._learned = NaiveBayes(
-            {s.code: [self.features(t) for t in s.examples] for s in services if s.examples}
+            {
+                s.code: [self.features(t) for t in s.examples]
+                for s in services + learned_only
+                if s.examples
+            }
         )
 
     @classmethod
