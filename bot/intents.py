@@ -37,9 +37,9 @@ def service_texts(catalog: Catalog) -> list[ServiceText]:
                 examples=catalog.examples.get(code, ()),
             )
         )
-    # kinds of «not ours» teach the learned scorer only: examples, no lexicon
+    # kinds of «not ours» teach the learned scorer and name the kind; no lexicon entry
     texts += [
-        ServiceText(code=KIND_PREFIX + kind.code, examples=kind.examples)
+        ServiceText(code=KIND_PREFIX + kind.code, keywords=kind.keywords, examples=kind.examples)
         for kind in catalog.kinds.values()
     ]
     return texts

@@ -159,6 +159,15 @@ class IntentMatcher:
         self._resolver = TermResolver(vocabulary, typo_targets)
         self._compounds = frozenset(vocabulary)
         self._normalizer = TextNormalizer(vocabulary)
+        # a kind's one-word keywords name it outright («آبمون», «گازش»): precise where the
+        # learned kind, trained on few short examples, can confuse «آب قطعه» with a line
+        self._kind_words = {
+            w.replace(ZWNJ, ""): s.code[len(KIND_PREFIX) :]
+            for s in learned_only
+            for k in s.keywords
+            if len(words := self._normalizer.normalize(k).split()) == 1
+            for w in words
+        }
         canon = self._resolver.canonical
 
         entries: dict[tuple[str, tuple[str, ...], bool], _Entry] = {}
@@ -316,6 +325,7 @@ class IntentMatcher:
         learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
         return Signals(
+            kind=self._named_kind(words),
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
             track=track_score,
@@ -326,6 +336,17 @@ class IntentMatcher:
             learned=learned,
             evidence=evidence,
         )
+
+    def _named_kind(self, words: list[str]) -> str:
+        """The kind a message's word names by a kind keyword, inflected or not, or ""."""
+        named = self._kind_words
+        if not named:
+            return ""
+        for word in words:
+            for form in (word, *stems(word)):
+                if form in named:
+                    return named[form]
+        return ""
 
     def decide(self, signals: Signals) -> MatchResult:
         """Rank and decide from ``signals`` with this matcher's :class:`Blend`."""

@@ -44,9 +44,9 @@ __all__ = [
     "DeliveryMode",
     "DocumentSpec",
     "Flow",
+    "NonServiceKind",
     "ServiceCard",
     "ServiceLexicon",
-    "NonServiceKind",
     "load_catalog",
     "load_examples",
 ]

@@ -21,7 +21,7 @@ KIND_PREFIX = "none:"
 """How a kind's examples are labelled for the matcher: ``none:water``."""
 
 _KEYS = frozenset(
-    {"title", "answer", "menu", "offer_staff", "answer_once", "contacts", "examples"}
+    {"title", "answer", "menu", "offer_staff", "answer_once", "contacts", "keywords", "examples"}
 )
 
 
@@ -46,6 +46,9 @@ class NonServiceKind:
     offer_staff: bool = False
     answer_once: bool = False
     contacts: tuple[Contact, ...] = ()
+    keywords: tuple[str, ...] = ()
+    """Words that name this kind outright («آب», «گاز»): they choose the kind when the
+    message is not ours; they never make a message «not ours» by themselves."""
     examples: tuple[str, ...] = ()
 
 
@@ -74,6 +77,7 @@ def load_kinds(path: Path) -> dict[str, NonServiceKind]:
             offer_staff=bool(table.get("offer_staff", False)),
             answer_once=bool(table.get("answer_once", False)),
             contacts=contacts,
+            keywords=tuple(str(k) for k in table.get("keywords", ())),
             examples=tuple(str(e) for e in table["examples"]),
         )
     return kinds
