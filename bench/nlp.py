@@ -8,8 +8,10 @@ Peers (need the ``bench`` extra: rapidfuzz, scikit-learn):
   (``models/catalog/examples/*.tsv``) — the same training data our learned scorer gets,
   so the comparison is fair — and scored on the file.
 
-Our matcher appears twice: as shipped (lexicon + n-grams + learned scorer) and with the
-lexicon alone (the catalog without examples), to show what the examples add.
+Our matcher appears as shipped (lexicon + n-grams + rules + learned scorer with the kinds
+of ``none`` from ``kinds.toml``) and then part by part: without ``kinds.toml``, the learned
+scorer alone (its pooled ranking, no lexicon, no rules), and the lexicon with its n-grams
+and rules alone (the catalog without examples), so each part's share is measured.
 
 Usage: ``python bench/nlp.py [FILE.tsv ...]`` (default: shared dev-queries.tsv); one table
 per file, so a blind set is never mixed with the set the lexicon was written against.
@@ -64,19 +66,32 @@ def _timed(
     return out, lat
 
 
-def bench_ours(texts: Sequence[str], *, examples: bool = True) -> Predictions:
+def bench_ours(
+    texts: Sequence[str], *, examples: bool = True, kinds: bool = True, part: str = ""
+) -> Predictions:
+    """The matcher; without examples (lexicon alone), without ``kinds.toml``, or one part
+    of it: ``part="learned"`` ranks by the learned scorer's pooled probabilities alone."""
     from dataclasses import replace
 
     from bot.intents import build_matcher
     from models.catalog import load_catalog
+    from nlp.decide import BLEND, _pool_kinds
 
     catalog = load_catalog()
     if not examples:
-        catalog = replace(catalog, examples={})
+        catalog = replace(catalog, examples={}, kinds={})
+    if not kinds:
+        catalog = replace(catalog, kinds={})
     start = time.perf_counter()
     matcher = build_matcher(catalog)
     build_s = time.perf_counter() - start
-    predicted, lat = _timed(lambda t: matcher.match(t).top(3), texts)
+
+    def learned(text: str) -> list[str]:
+        pooled, _ = _pool_kinds(matcher.signals(text).learned, BLEND.kind_prior)
+        return sorted(pooled, key=lambda c: -pooled[c])[:3]
+
+    predict = learned if part == "learned" else (lambda t: matcher.match(t).top(3))
+    predicted, lat = _timed(predict, texts)
     return predicted, lat, build_s
 
 
@@ -106,11 +121,14 @@ def bench_rapidfuzz(texts: Sequence[str]) -> Predictions:
 
 
 def _training_rows() -> list[tuple[str, str]]:
-    """The catalog's example messages as (text, code), in a stable order."""
+    """The catalog's example messages as (text, code), in a stable order: the kinds of
+    ``none`` (``kinds.toml``) labelled ``none``, exactly the data the matcher learns from."""
     from models.catalog import load_catalog
 
-    examples = load_catalog().examples
-    return [(text, code) for code in sorted(examples) for text in examples[code]]
+    catalog = load_catalog()
+    rows = [(text, code) for code in sorted(catalog.examples) for text in catalog.examples[code]]
+    rows += [(text, "none") for kind in catalog.kinds.values() for text in kind.examples]
+    return rows
 
 
 def bench_tfidf(texts: Sequence[str]) -> Predictions:
@@ -203,8 +221,12 @@ def bench_file(path: Path) -> None:
     )
     p, lat, b = bench_ours(texts)
     print(_row("skedbot IntentMatcher", labels, p, lat, b))
+    p, lat, b = bench_ours(texts, kinds=False)
+    print(_row("  without kinds.toml", labels, p, lat, b))
+    p, lat, b = bench_ours(texts, part="learned")
+    print(_row("  learned scorer alone", labels, p, lat, b))
     p, lat, b = bench_ours(texts, examples=False)
-    print(_row("skedbot lexicon only", labels, p, lat, b))
+    print(_row("  lexicon+ngrams+rules alone", labels, p, lat, b))
     p, lat, b = bench_rapidfuzz(texts)
     print(_row("rapidfuzz title match", labels, p, lat, b))
     p, lat, b = bench_tfidf(texts)

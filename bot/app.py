@@ -77,6 +77,7 @@ async def load_matcher() -> IntentMatcher:
         services=tuple(s.to_card() for s in services),
         lexicon=lexicon,
         examples={c: texts for c, texts in file_catalog.examples.items() if c in active},
+        kinds=file_catalog.kinds,
     )
     return build_matcher(catalog)
 

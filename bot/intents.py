@@ -9,6 +9,7 @@ the card exists, its title and description are added.
 from __future__ import annotations
 
 from models.catalog import Catalog
+from models.catalog.kinds import KIND_PREFIX
 from nlp import IntentMatcher, ServiceText
 
 __all__ = ["build_matcher", "service_texts"]
@@ -36,6 +37,11 @@ def service_texts(catalog: Catalog) -> list[ServiceText]:
                 examples=catalog.examples.get(code, ()),
             )
         )
+    # kinds of «not ours» teach the learned scorer and name the kind; no lexicon entry
+    texts += [
+        ServiceText(code=KIND_PREFIX + kind.code, keywords=kind.keywords, examples=kind.examples)
+        for kind in catalog.kinds.values()
+    ]
     return texts
 
 

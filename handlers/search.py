@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, keyboards, texts, track
+from handlers import flows, keyboards, offtopic, texts, track
 from handlers.browse import send_card
 from handlers.callbacks import pattern
 from handlers.common import Context, send, send_main_menu
@@ -43,6 +43,10 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     )
     if result.decision == "track":
         await track.answer_text(update, context, text)
+        return
+    kind = offtopic.kind_of(result.kind) if result.decision == "none" else None
+    if kind is not None:
+        await offtopic.answer_kind(update, context, kind)
         return
     if result.decision == "service":
         service = await Service.get_or_none(code=result.best, active=True)

@@ -26,6 +26,9 @@ class Citizen(Model):
     national_code = fields.CharField(max_length=10, null=True, description="کد ملی, validated")
     bill_id = fields.CharField(max_length=13, null=True, description="last شناسه قبض used")
     blocked_bot = fields.BooleanField(default=False, description="the bot can no longer write")
+    spam_answered_at = fields.DatetimeField(
+        null=True, description="when an advertisement got its one answer (later ones are ignored)"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

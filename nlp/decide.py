@@ -37,6 +37,8 @@ Decision = Literal["service", "ambiguous", "track", "none"]
 
 TRACK = "track"
 NONE = "none"
+KIND_PREFIX = "none:"
+"""Learned classes named ``none:<kind>`` are kinds of ``none``: pooled into it."""
 
 NONE_FLOOR = 1.0
 """Below this best-service score the message is ``none`` (calibrated on the dev and extra sets)."""
@@ -57,6 +59,9 @@ class MatchResult:
     ranked: list[tuple[str, float]]
     normalized: str
     candidates: tuple[str, ...] = field(default=())
+    kind: str = ""
+    """For ``none``: which kind of message that is not ours (``greeting``, ``water``,
+    ``abuse``…, the catalog's ``kinds.toml``), or "" when no kind was learned."""
 
     @property
     def best(self) -> str:
@@ -87,6 +92,8 @@ class Signals:
     """…named by a several-word keyword standing together («قبض آب»): strong evidence"""
     learned: dict[str, float] = field(default_factory=dict)
     """learned probabilities by code (services, track, none); empty without examples"""
+    kind: str = ""
+    """the kind of ``none`` a kind keyword in the message names («گاز» -> ``gas``), or ""."""
     evidence: bool = True
     """a lexicon entry of a service or ``track`` hit, or an n-gram cosine cleared its
     floor: without it the message never mentioned our domain"""
@@ -110,6 +117,10 @@ class Blend:
     none_bias: float = -0.03
     """Added to ``none``'s blended score: how readily an unclear message is left unanswered
     (slightly negative: offering a service costs the citizen less than a dead end)."""
+    kind_prior: float = 3.0
+    """The prior the ``none:<kind>`` classes share, in units of one class's prior (see
+    ``_pool_kinds``): 3 of 9 keeps a lone service noun («کنتور», «قبض») a question about
+    services, while the kinds keep most of their mass."""
     ambiguous_ratio: float = 0.75
     """Runner-up service at this share of the best: offer both."""
     service_floor: float = 0.3
@@ -126,6 +137,8 @@ class Blend:
         """Rank every intent and decide; the lexicon-only rules when nothing was learned."""
         if not s.learned:
             return _lexicon_only(s, services)
+        p, kind = _pool_kinds(s.learned, self.kind_prior)
+        kind = s.kind or kind
         lexicon = dict(s.lexicon)
         best_lex = max(lexicon.values(), default=0.0)
         lexicon[TRACK] = s.track + (TRACK_FLOOR if s.code_found else 0.0)
@@ -138,7 +151,6 @@ class Blend:
         exps = {c: math.exp((v - top_lex) / self.lexicon_temperature) for c, v in lexicon.items()}
         total = sum(exps.values())
         w = self.learned_weight
-        p = s.learned
         scores = {c: w * p.get(c, 0.0) + (1 - w) * e / total for c, e in exps.items()}
         scores[NONE] += self.none_bias + (self.foreign_bonus if s.foreign_phrase else 0.0)
         if self._off_domain(s):
@@ -146,8 +158,14 @@ class Blend:
             scores[NONE] = max(scores.values()) + 0.01
         ranked = sorted(scores.items(), key=lambda cs: (-cs[1], cs[0]))
         first, top = ranked[0]
-        if first in (TRACK, NONE):
-            return MatchResult(first, ranked, s.normalized)  # type: ignore[arg-type]
+        if first == NONE and s.code_found and not s.foreign:
+            # a request code is a hard rule: a bare «1402789456» is a tracking question
+            ranked.sort(key=lambda cs: cs[0] != TRACK)
+            first = TRACK
+        if first == NONE:
+            return MatchResult(NONE, ranked, s.normalized, kind=kind)
+        if first == TRACK:
+            return MatchResult(TRACK, ranked, s.normalized)
         close = tuple(
             c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
         )
@@ -163,12 +181,35 @@ class Blend:
         """
         if s.evidence or s.code_found or s.foreign:
             return False
-        confident = max((v for c, v in s.learned.items() if c != NONE), default=0.0)
+        confident = max(
+            (v for c, v in s.learned.items() if c != NONE and not c.startswith(KIND_PREFIX)),
+            default=0.0,
+        )
         return confident < self.bare_confidence
 
 
 BLEND = Blend()
 """The calibrated blend the bot uses."""
+
+
+def _pool_kinds(learned: dict[str, float], prior: float) -> tuple[dict[str, float], str]:
+    """Fold the ``none:<kind>`` classes into ``none``: (probabilities, likeliest kind).
+
+    Each kind is its own class while learning, so «قبض گازم» and «سلام» do not blur into
+    one average «not ours» that resembles every service a little. Naive Bayes gives every
+    class the same prior, so nine classes of «not ours» would hold nine services' prior
+    between them and win every message the model knows little about («کنتور»): the kinds
+    share ``prior`` times one class's prior instead, and their probabilities add up.
+    """
+    kinds = {c[len(KIND_PREFIX) :]: v for c, v in learned.items() if c.startswith(KIND_PREFIX)}
+    if not kinds:
+        return learned, ""
+    pooled = {c: v for c, v in learned.items() if not c.startswith(KIND_PREFIX)}
+    group = pooled.get(NONE, 0.0) + sum(kinds.values()) * prior / len(kinds)
+    total = sum(v for c, v in pooled.items() if c != NONE) + group
+    pooled = {c: v / total for c, v in pooled.items()}
+    pooled[NONE] = group / total
+    return pooled, max(kinds, key=lambda k: (kinds[k], k))
 
 
 def _lexicon_only(s: Signals, service_codes: tuple[str, ...]) -> MatchResult:

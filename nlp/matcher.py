@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from operator import add
 
-from nlp.decide import BLEND, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
+from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
@@ -125,6 +125,8 @@ class IntentMatcher:
 
     def _build(self, services: list[ServiceText], blend: Blend) -> None:
         """The index: lexicon entries, IDF, n-gram documents, and the learned scorer."""
+        learned_only = [s for s in services if s.code.startswith(KIND_PREFIX)]
+        services = [s for s in services if not s.code.startswith(KIND_PREFIX)]
         self.codes = tuple(s.code for s in services)
         self._service_codes = tuple(c for c in self.codes if c not in (TRACK, NONE))
         self._blend = blend
@@ -157,6 +159,15 @@ class IntentMatcher:
         self._resolver = TermResolver(vocabulary, typo_targets)
         self._compounds = frozenset(vocabulary)
         self._normalizer = TextNormalizer(vocabulary)
+        # a kind's one-word keywords name it outright («آبمون», «گازش»): precise where the
+        # learned kind, trained on few short examples, can confuse «آب قطعه» with a line
+        self._kind_words = {
+            w.replace(ZWNJ, ""): s.code[len(KIND_PREFIX) :]
+            for s in learned_only
+            for k in s.keywords
+            if len(words := self._normalizer.normalize(k).split()) == 1
+            for w in words
+        }
         canon = self._resolver.canonical
 
         entries: dict[tuple[str, tuple[str, ...], bool], _Entry] = {}
@@ -224,7 +235,11 @@ class IntentMatcher:
         self._ngrams = CharNgramIndex(documents)
         self._word_parts: dict[str, tuple[tuple[float, ...], float]] = {}
         self._learned = NaiveBayes(
-            {s.code: [self.features(t) for t in s.examples] for s in services if s.examples}
+            {
+                s.code: [self.features(t) for t in s.examples]
+                for s in services + learned_only
+                if s.examples
+            }
         )
 
     @classmethod
@@ -310,6 +325,7 @@ class IntentMatcher:
         learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
         return Signals(
+            kind=self._named_kind(words),
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
             track=track_score,
@@ -320,6 +336,17 @@ class IntentMatcher:
             learned=learned,
             evidence=evidence,
         )
+
+    def _named_kind(self, words: list[str]) -> str:
+        """The kind a message's word names by a kind keyword, inflected or not, or ""."""
+        named = self._kind_words
+        if not named:
+            return ""
+        for word in words:
+            for form in (word, *stems(word)):
+                if form in named:
+                    return named[form]
+        return ""
 
     def decide(self, signals: Signals) -> MatchResult:
         """Rank and decide from ``signals`` with this matcher's :class:`Blend`."""

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from models.catalog.kinds import Contact, NonServiceKind, load_kinds
+
 __all__ = [
     "BOT_INTENTS",
     "CARD_FIELDS",
@@ -38,9 +40,11 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Category",
+    "Contact",
     "DeliveryMode",
     "DocumentSpec",
     "Flow",
+    "NonServiceKind",
     "ServiceCard",
     "ServiceLexicon",
     "load_catalog",
@@ -167,6 +171,8 @@ class Catalog:
     services: tuple[ServiceCard, ...]
     lexicon: dict[str, ServiceLexicon] = field(default_factory=dict)
     examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    kinds: dict[str, NonServiceKind] = field(default_factory=dict)
+    """Kinds of messages that are not ours (``kinds.toml``): answers and examples."""
 
     def service(self, code: str) -> ServiceCard:
         for card in self.services:
@@ -299,7 +305,13 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
             )
     known = set(codes) | set(BOT_INTENTS)
     examples = load_examples(base / "examples", known)
-    return Catalog(categories=categories, services=services, lexicon=lexicon, examples=examples)
+    try:
+        kinds = load_kinds(base / "kinds.toml")
+    except ValueError as exc:
+        raise CatalogError(str(exc)) from exc
+    return Catalog(
+        categories=categories, services=services, lexicon=lexicon, examples=examples, kinds=kinds
+    )
 
 
 EXAMPLES_HEADER = ("text", "code")
