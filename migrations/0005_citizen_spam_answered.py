@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_outbox_and_inbox')]
+    dependencies = [('models', '0004_flood_window')]
 
     initial = False
 
