@@ -7,7 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, pattern
-from handlers.common import Context, send
+from handlers.common import Context, query_of, send
 from handlers.render import card_text
 from models.service import Category, Service
 
@@ -45,8 +45,7 @@ async def send_card(update: Update, context: Context, service: Service) -> None:
 
 async def on_button(update: Update, context: Context) -> None:
     """cat:list, cat:open:KEY and svc:card:CODE — each argument re-checked in the database."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     cb = Callback.parse(query.data)
     if cb is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)

@@ -1,24 +1,63 @@
-"""Helpers every feature uses: who is writing, and answering them."""
+"""Helpers every feature uses: who is writing, and answering them.
+
+Handlers get what they need from an update through :func:`sender_of`, :func:`message_of`
+and :func:`query_of`, never through ``assert``: an update the Bot API may send without a
+user, a chat or a message (a channel post, a poll, a future kind) raises
+:class:`NotForUs`, which the error handler drops quietly. It is input, not a bug.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.ext import ContextTypes
 
 from handlers import keyboards, texts
 from handlers.deps import deps
 from models.citizen import Citizen
 
-__all__ = ["Context", "citizen_of", "send", "send_main_menu"]
+__all__ = [
+    "Context",
+    "NotForUs",
+    "citizen_of",
+    "message_of",
+    "query_of",
+    "send",
+    "send_main_menu",
+    "sender_of",
+]
 
 Context = ContextTypes.DEFAULT_TYPE
 
 
+class NotForUs(Exception):
+    """The update lacks what this handler needs; it is dropped without an answer."""
+
+
+def sender_of(update: Update) -> tuple[User, Chat]:
+    """Who wrote, and where."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        raise NotForUs("no user or chat")
+    return user, chat
+
+
+def message_of(update: Update) -> Message:
+    message = update.effective_message
+    if message is None:
+        raise NotForUs("no message")
+    return message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    query = update.callback_query
+    if query is None:
+        raise NotForUs("no button press")
+    return query
+
+
 async def citizen_of(update: Update, context: Context) -> Citizen:
     """The citizen behind this update, created on first contact (one SELECT afterwards)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender_of(update)
     citizen, _ = await Citizen.get_or_create(
         messenger=deps(context).messenger,
         user_id=user.id,
@@ -30,7 +69,8 @@ async def citizen_of(update: Update, context: Context) -> Citizen:
 async def send(update: Update, context: Context, text: str, reply_markup=None) -> None:
     """Reply in the chat the update came from."""
     chat = update.effective_chat
-    assert chat is not None
+    if chat is None:
+        raise NotForUs("no chat to answer in")
     await context.bot.send_message(chat.id, text, reply_markup=reply_markup)
 
 

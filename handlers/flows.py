@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from handlers.common import Context
+from handlers.common import Context, sender_of
 from handlers.deps import deps
 from models.dialog import DialogState
 
@@ -44,8 +44,7 @@ async def current(update: Update, context: Context) -> DialogState | None:
 async def begin(
     update: Update, context: Context, flow: str, step: str, data: dict | None = None
 ) -> DialogState:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender_of(update)
     return await DialogState.begin(
         deps(context).messenger, user.id, chat.id, flow, step, data or {}
     )

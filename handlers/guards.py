@@ -29,7 +29,7 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandl
 
 from handlers import texts
 from handlers.callbacks import Callback
-from handlers.common import Context
+from handlers.common import Context, NotForUs, query_of
 from handlers.deps import deps
 from models.dialog import StaleDialog
 from models.flood import Verdict, count_message
@@ -61,7 +61,9 @@ async def flood_check(update: Update, context: Context) -> None:
 async def private_only(update: Update, context: Context) -> None:
     """Drop everything from non-private chats except the staff's buttons."""
     chat = update.effective_chat
-    if chat is None or chat.type == chat.PRIVATE:
+    if chat is None:  # polls, inline queries, reactions…: no citizen feature takes them
+        raise ApplicationHandlerStop
+    if chat.type == chat.PRIVATE:
         return
     query = update.callback_query
     if query is not None:
@@ -96,13 +98,15 @@ async def run_checks(update: Update, context: Context) -> None:
 
 async def stale_button(update: Update, context: Context) -> None:
     """Any button press no feature claimed: old, foreign or forged data."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
 
 
 async def on_error(update: object, context: Context) -> None:
     error = context.error
+    if isinstance(error, NotForUs):
+        log.debug("update %s dropped: %s", getattr(update, "update_id", "?"), error)
+        return
     if isinstance(error, (RetryAfter, NetworkError, Forbidden)) and not isinstance(
         error, BadRequest
     ):  # BadRequest is a NetworkError in PTB, but it is our mistake, not a hiccup

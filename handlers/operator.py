@@ -36,7 +36,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, pattern
-from handlers.common import Context
+from handlers.common import Context, query_of
 from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa, field_value
@@ -323,15 +323,13 @@ async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage
 
 
 async def _refuse(update: Update, text: str) -> None:
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer(text, show_alert=True)
 
 
 async def on_status_button(update: Update, context: Context) -> None:
     """``op:<action>:<request id>``: checked in full on every press."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     d = deps(context)
     user = query.from_user
     chat_id = query.message.chat.id if query.message is not None else None

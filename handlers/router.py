@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from handlers import flows, keyboards, search, start, texts
 from handlers.callbacks import Callback, pattern
-from handlers.common import Context, send, send_main_menu
+from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from handlers.render import fa
 
@@ -20,8 +20,7 @@ __all__ = ["register"]
 
 
 async def route(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     text = message.text
     limit = deps(context).max_text_length
     if text is not None and len(text) > limit:
@@ -52,8 +51,7 @@ async def route(update: Update, context: Context) -> None:
 
 async def dialog_button(update: Update, context: Context) -> None:
     """«ادامه» / «انصراف» offered when a menu button interrupts an open dialog."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     cb = Callback.parse(query.data)
     state = await flows.current(update, context)
     if cb is None or state is None:

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import flows, keyboards, offtopic, texts, track
 from handlers.browse import send_card
 from handlers.callbacks import pattern
-from handlers.common import Context, send, send_main_menu
+from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from models.dialog import DialogState
 from models.digits import mask_digits
@@ -70,8 +70,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
 
 async def on_search_flow(update: Update, context: Context, state: DialogState) -> None:
     """The message after «جستجوی خدمت»: search it, and leave the search mode."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     await state.finish()
     if message.text:
         await handle_text(update, context, message.text)
@@ -80,8 +79,7 @@ async def on_search_flow(update: Update, context: Context, state: DialogState) -
 
 
 async def none_of_these(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer()
     await send(update, context, texts.SEARCH_NONE_OF_THESE)
 

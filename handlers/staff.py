@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import flows, texts
 from handlers.callbacks import pattern
-from handlers.common import Context, citizen_of, send, send_main_menu
+from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from models.dialog import DialogState
 
@@ -27,15 +27,13 @@ async def ask_message(update: Update, context: Context) -> None:
 
 
 async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer()
     await ask_message(update, context)
 
 
 async def on_staff_flow(update: Update, context: Context, state: DialogState) -> None:
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     if not message.text:
         await send(update, context, texts.NOT_TEXT)
         return

@@ -7,7 +7,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from handlers import browse, flows, keyboards, search, staff, texts, track
 from handlers.callbacks import pattern
-from handlers.common import Context, citizen_of, send, send_main_menu
+from handlers.common import (
+    Context,
+    NotForUs,
+    citizen_of,
+    message_of,
+    query_of,
+    send,
+    send_main_menu,
+)
 
 __all__ = ["register"]
 
@@ -41,8 +49,7 @@ async def cancel(update: Update, context: Context) -> None:
 
 async def home(update: Update, context: Context) -> None:
     """The «منوی اصلی» inline button."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer()
     await send_main_menu(update, context)
 
@@ -58,8 +65,9 @@ MENU_ACTIONS = {
 
 async def menu_button(update: Update, context: Context) -> None:
     """A main-menu label typed or pressed (called by the router, which checks dialogs)."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
+    message = message_of(update)
+    if message.text is None:
+        raise NotForUs("no text")
     await MENU_ACTIONS[message.text](update, context)
 
 

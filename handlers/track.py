@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from handlers import flows, texts
-from handlers.common import Context, citizen_of, send
+from handlers.common import Context, citizen_of, message_of, send
 from handlers.render import fa
 from models.dialog import DialogState
 from models.digits import to_latin_digits
@@ -83,8 +83,7 @@ async def answer_text(update: Update, context: Context, text: str) -> None:
 
 
 async def on_track_flow(update: Update, context: Context, state: DialogState) -> None:
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     await state.finish()
     if message.text:
         await answer_text(update, context, message.text)
