@@ -42,7 +42,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         score=float(best[1]),
     )
     if result.decision == "track":
-        await track.answer_text(update, context, text)
+        await track.answer_code(update, context, result.tracking_code)
         return
     if result.decision == "service":
         service = await Service.get_or_none(code=result.best, active=True)

@@ -15,9 +15,9 @@ blind to the rest; the learned model generalises over wordings but is only as go
 The squash maps the unbounded lexicon score onto 0..1 like a probability, so the two
 parts are comparable. ``none``'s lexicon part is 1 for another company's matter and
 grows as the best service score falls below the floor; ``track``'s is its status-question
-and keyword score. A request code (6+ digits) stays a hard ``track`` rule, and a message
-with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned model
-is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
+and keyword score. A tracking code (:mod:`nlp.codes`) stays a hard ``track`` rule, and a
+message with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned
+model is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
 The weights and thresholds were chosen by cross-validation on the training examples only
 (see ``bench/nlp.py --cv``), never on the evaluation sets.
 
@@ -57,6 +57,9 @@ class MatchResult:
     ranked: list[tuple[str, float]]
     normalized: str
     candidates: tuple[str, ...] = field(default=())
+    tracking_code: str | None = None
+    """The tracking code the message quotes (:mod:`nlp.codes`), whatever was decided: the
+    tracking handler looks up this one, so a code is recognised once, by one rule."""
 
     @property
     def best(self) -> str:
@@ -79,8 +82,8 @@ class Signals:
     """``track`` keyword score plus the status-question bonus"""
     none: float
     """``none`` keyword score (chit-chat, other companies)"""
-    code_found: bool
-    """a request code (6+ digits, not a mobile/bill/postal number) is in the message"""
+    tracking_code: str | None
+    """the tracking code the message quotes (:func:`nlp.codes.tracking_code`), if any"""
     foreign: bool
     """another company's matter and no electricity word"""
     foreign_phrase: bool = False
@@ -90,6 +93,11 @@ class Signals:
     evidence: bool = True
     """a lexicon entry of a service or ``track`` hit, or an n-gram cosine cleared its
     floor: without it the message never mentioned our domain"""
+
+    @property
+    def code_found(self) -> bool:
+        """A tracking code is quoted: a hard rule for ``track``."""
+        return self.tracking_code is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +155,13 @@ class Blend:
         ranked = sorted(scores.items(), key=lambda cs: (-cs[1], cs[0]))
         first, top = ranked[0]
         if first in (TRACK, NONE):
-            return MatchResult(first, ranked, s.normalized)  # type: ignore[arg-type]
+            return MatchResult(first, ranked, s.normalized, (), s.tracking_code)  # type: ignore[arg-type]
         close = tuple(
             c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
         )
         if len(close) > 1 or top < self.service_floor:
-            return MatchResult("ambiguous", ranked, s.normalized, close)
-        return MatchResult("service", ranked, s.normalized, (first,))
+            return MatchResult("ambiguous", ranked, s.normalized, close, s.tracking_code)
+        return MatchResult("service", ranked, s.normalized, (first,), s.tracking_code)
 
     def _off_domain(self, s: Signals) -> bool:
         """Nothing in the message is about electricity and the learned model is unsure.
@@ -202,4 +210,4 @@ def _lexicon_only(s: Signals, service_codes: tuple[str, ...]) -> MatchResult:
         ratio = AMBIGUOUS_RATIO if best >= NONE_FLOOR else 0.5
         close = [c for c, v in services[:3] if v >= ratio * best]
         candidates = tuple(close) if decision == "ambiguous" else (services[0][0],)
-    return MatchResult(decision, ranked, s.normalized, candidates)
+    return MatchResult(decision, ranked, s.normalized, candidates, s.tracking_code)
