@@ -17,6 +17,7 @@ from handlers.callbacks import Callback
 from handlers.common import Context, send
 from handlers.texts import apply as texts
 from models.application import FILING_FLOWS, FLOW, StepKind, steps_for
+from models.dialog import DialogState
 from models.draft import Draft
 from models.service import Service
 
@@ -28,19 +29,11 @@ async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     cb = Callback.parse(query.data)
-    if cb is None:
-        await query.answer(general.EXPIRED_BUTTON, show_alert=True)
-        return
-    if cb.action == "start":
+    if cb is not None and cb.action == "start":
         await _start(update, context, cb.arg)
         return
-    state = await flows.current(update, context)
-    if (
-        cb.action not in ("more", "next")
-        or state is None
-        or state.flow != FLOW
-        or cb.arg != f"{state.id}.{state.step}"
-    ):
+    state = await flows.current(update, context) if cb is not None else None
+    if cb is None or state is None or not _on_open_receipt(cb, state):
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
     if cb.action == "more":
@@ -50,6 +43,15 @@ async def on_button(update: Update, context: Context) -> None:
     turn = await load_turn(update, context, state)
     if turn is not None and turn.step.kind is StepKind.DOCUMENT:
         await next_document(update, context, turn)
+
+
+def _on_open_receipt(cb: Callback, state: DialogState) -> bool:
+    """A receipt's button, and the receipt is of the dialog and step still open."""
+    return (
+        cb.action in ("more", "next")
+        and state.flow == FLOW
+        and cb.arg == f"{state.id}.{state.step}"
+    )
 
 
 async def _start(update: Update, context: Context, code: str) -> None:
