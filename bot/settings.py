@@ -8,7 +8,6 @@ appear in a repr or a log line.
 from __future__ import annotations
 
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -128,10 +127,6 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
-
-    @cached_property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     def token(self, messenger: str) -> str | None:
         secret: SecretStr | None = getattr(self, f"{messenger}_token")

@@ -42,7 +42,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         score=float(best[1]),
     )
     if result.decision == "track":
-        await track.answer_text(update, context, text)
+        await track.answer_code(update, context, result.tracking_code)
         return
     kind = offtopic.kind_of(result.kind) if result.decision == "none" else None
     if kind is not None:

@@ -2,27 +2,28 @@
 
 A citizen only ever sees their own requests: a code that exists but belongs to someone
 else gets the same answer as a code that does not exist, so codes cannot be probed.
+
+Which number in a message is the code is decided once, by :mod:`nlp.codes`: the matcher
+carries it in its result (free text), or finds it the same way in the answer to
+«کد رهگیری را بفرستید». A mobile number or a bill ID is never looked up as a code.
 """
 
 from __future__ import annotations
-
-import re
 
 from telegram import Update
 from telegram.ext import Application
 
 from handlers import flows, texts
 from handlers.common import Context, citizen_of, message_of, send
+from handlers.deps import deps
 from handlers.render import fa
 from models.dialog import DialogState
-from models.digits import to_latin_digits
 from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
 from models.request import ServiceRequest
 from models.workdays import format_jalali_date
 
-__all__ = ["answer_text", "ask_code", "register"]
+__all__ = ["answer_code", "ask_code", "register"]
 
-_CODE = re.compile(r"\d{6,12}")
 RECENT = 5
 
 
@@ -42,12 +43,10 @@ def _status_text(request: ServiceRequest) -> str:
     )
 
 
-async def answer_text(update: Update, context: Context, text: str) -> None:
-    """Show the request whose code is in ``text``, or the citizen's recent requests."""
+async def answer_code(update: Update, context: Context, code: str | None) -> None:
+    """Show the request quoted by ``code``, or without one the citizen's recent requests."""
     citizen = await citizen_of(update, context)
-    match = _CODE.search(to_latin_digits(text))
-    if match:
-        code = match.group()
+    if code is not None:
         if len(code) == TRACKING_CODE_LENGTH and not is_valid_tracking_code(code):
             await send(update, context, texts.TRACK_BAD_CODE.format(code=fa(code)))
             return
@@ -86,7 +85,9 @@ async def on_track_flow(update: Update, context: Context, state: DialogState) ->
     message = message_of(update)
     await state.finish()
     if message.text:
-        await answer_text(update, context, message.text)
+        matcher = deps(context).matcher
+        code = matcher.tracking_code(message.text) if matcher is not None else None
+        await answer_code(update, context, code)
     else:
         await send(update, context, texts.TRACK_PROMPT)
 

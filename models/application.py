@@ -3,8 +3,9 @@ what the citizen confirms, and filing the request.
 
 ``handlers.apply`` only adapts messages to these functions, so everything a citizen can get
 wrong is decided here and unit-tested without a messenger. The draft is plain JSON in
-:attr:`models.dialog.DialogState.data` (:class:`Draft`), so a restart or another bot process
-continues from the same step with every file already received.
+:attr:`models.dialog.DialogState.data` (:class:`~models.draft.Draft`, changed only through
+:func:`~models.draft.change_draft`), so a restart or another bot process continues from the
+same step with every file already received.
 
 A request exists only once it is complete: :func:`file_request` checks the draft, ends the
 dialog and writes the request, its documents and the citizen's remembered identifiers in
@@ -31,6 +32,7 @@ from models.catalog import DocumentSpec, ServiceCard
 from models.citizen import Citizen
 from models.dialog import DialogState, StaleDialog
 from models.digits import to_latin_digits
+from models.draft import Draft
 from models.identifiers import (
     ELECTRICITY_SERVICE_TYPE,
     bill_service_type,
@@ -336,85 +338,6 @@ def check_contact(phone_number: str, contact_user_id: int | None, sender_id: int
 # --------------------------------------------------------------------------- the draft
 
 
-@dataclass(slots=True)
-class Draft:
-    """The dialog's memory, stored as JSON in DialogState.data.
-
-    ``answers`` by step name; ``documents`` by document key, each a list of stored files
-    (``sha256``, ``path``, ``mime``, ``size``, ``file_id``); ``history`` the steps passed,
-    for «بازگشت»; ``album`` the media group being received and its receipt message;
-    ``changing`` the step whose remembered value the citizen chose to replace («تغییر»).
-    """
-
-    service: str
-    answers: dict[str, Any] = field(default_factory=dict)
-    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    history: list[str] = field(default_factory=list)
-    album: dict[str, Any] | None = None
-    changing: str | None = None
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Draft:
-        return cls(
-            service=str(data.get("service", "")),
-            answers=dict(data.get("answers") or {}),
-            documents={k: list(v) for k, v in (data.get("documents") or {}).items()},
-            history=list(data.get("history") or []),
-            album=data.get("album"),
-            changing=data.get("changing"),
-        )
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "service": self.service,
-            "answers": self.answers,
-            "documents": self.documents,
-            "history": self.history,
-            "album": self.album,
-            "changing": self.changing,
-        }
-
-    def files(self, step: Step) -> list[dict[str, Any]]:
-        assert step.document is not None
-        return self.documents.get(step.document.key, [])
-
-    def add_file(self, step: Step, record: dict[str, Any]) -> bool:
-        """Add a received file; False if these bytes were already given for this document."""
-        assert step.document is not None
-        files = self.documents.setdefault(step.document.key, [])
-        if any(f["sha256"] == record["sha256"] for f in files):
-            return False
-        files.append(record)
-        return True
-
-    def clear(self, step: Step) -> None:
-        """Forget the answer to ``step`` (it is being asked again)."""
-        self.answers.pop(step.name, None)
-        if step.document is not None:
-            self.documents.pop(step.document.key, None)
-        self.album = None
-        self.changing = None
-
-    def forward(self, steps: tuple[Step, ...], current: str) -> Step:
-        """Record ``current`` as passed and return the step after it."""
-        names = [s.name for s in steps]
-        self.history.append(current)
-        self.album = None
-        self.changing = None
-        return steps[names.index(current) + 1]
-
-    def back(self, steps: tuple[Step, ...], current: str) -> Step | None:
-        """Go back one step: both it and the step left are asked afresh. None at the start."""
-        by_name = {s.name: s for s in steps}
-        if not self.history:
-            return None
-        previous = by_name[self.history.pop()]
-        if current in by_name:
-            self.clear(by_name[current])
-        self.clear(previous)
-        return previous
-
-
 def step_named(steps: tuple[Step, ...], name: str) -> Step | None:
     return next((s for s in steps if s.name == name), None)
 
@@ -545,15 +468,9 @@ async def file_request(
         for step in steps_for(card):
             if step.document is None:
                 continue
-            for f in draft.files(step):
+            for received in draft.files(step):
                 await RequestDocument.create(
-                    request=request,
-                    document_key=step.document.key,
-                    sha256=f["sha256"],
-                    path=f["path"],
-                    mime=f["mime"],
-                    size=f["size"],
-                    messenger_file_id=f["file_id"],
+                    request=request, document_key=step.document.key, **received.to_data()
                 )
         remembered = {
             name: answers[name]

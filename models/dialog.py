@@ -15,11 +15,18 @@ from typing import Any
 from tortoise import fields, timezone
 from tortoise.models import Model
 
-__all__ = ["DialogState", "StaleDialog"]
+__all__ = ["DialogMoved", "DialogState", "StaleDialog"]
 
 
 class StaleDialog(RuntimeError):
     """Another worker saved this dialog after we read it."""
+
+
+class DialogMoved(StaleDialog):
+    """The dialog was ended, replaced or moved to another step after we read it.
+
+    A :class:`StaleDialog` that re-reading cannot mend: what the update answered is no
+    longer asked (see :func:`models.draft.change_draft`)."""
 
 
 class DialogState(Model):

@@ -218,7 +218,7 @@ class DocumentStore:
     def declared_limit(self, mime_type: str | None, file_name: str | None) -> int:
         """The limit for a file as its sender describes it, to refuse before downloading.
 
-        The description may lie, so :meth:`check` still decides by content; this only
+        The description may lie, so :meth:`save` still decides by content; this only
         spares fetching a file whose declared size is already over what its declared kind
         allows. An undescribed file gets the larger of the two limits."""
         mime = (mime_type or "").lower()
@@ -229,10 +229,11 @@ class DocumentStore:
             return self.max_image_size
         return max(self.max_image_size, self.max_pdf_size)
 
-    def check(self, data: bytes) -> FileKind:
-        """Return the kind of ``data`` or raise the ``RejectedFile`` that explains why not.
+    def save(self, data: bytes) -> StoredFile:
+        """Check ``data`` by its content, store it (if not stored already) and describe it.
 
-        Separate from ``save`` so a handler can refuse a file before writing anything.
+        Raises ``UnsupportedFileType`` or ``FileTooLarge`` before anything is written;
+        ``OSError`` if the disk fails.
         """
         # Kind first: "send a photo or a PDF" helps more than "too large" for a video.
         kind = sniff(data)
@@ -242,14 +243,6 @@ class DocumentStore:
         limit = self.limit_for(kind)
         if len(data) > limit:
             raise FileTooLarge(kind, len(data), limit)
-        return kind
-
-    def save(self, data: bytes) -> StoredFile:
-        """Store ``data`` (if not stored already) and describe it.
-
-        Raises ``UnsupportedFileType`` or ``FileTooLarge``; ``OSError`` if the disk fails.
-        """
-        kind = self.check(data)
         digest = hashlib.sha256(data).hexdigest()
         relative = f"{digest[:2]}/{digest[2:4]}/{digest}.{kind.value}"
         stored = StoredFile(digest, relative, kind.mime, len(data), kind)

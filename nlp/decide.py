@@ -15,9 +15,9 @@ blind to the rest; the learned model generalises over wordings but is only as go
 The squash maps the unbounded lexicon score onto 0..1 like a probability, so the two
 parts are comparable. ``none``'s lexicon part is 1 for another company's matter and
 grows as the best service score falls below the floor; ``track``'s is its status-question
-and keyword score. A request code (6+ digits) stays a hard ``track`` rule, and a message
-with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned model
-is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
+and keyword score. A tracking code (:mod:`nlp.codes`) stays a hard ``track`` rule, and a
+message with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned
+model is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
 The weights and thresholds were chosen by cross-validation on the training examples only
 (see ``bench/nlp.py --cv``), never on the evaluation sets.
 
@@ -62,6 +62,9 @@ class MatchResult:
     kind: str = ""
     """For ``none``: which kind of message that is not ours (``greeting``, ``water``,
     ``abuse``…, the catalog's ``kinds.toml``), or "" when no kind was learned."""
+    tracking_code: str | None = None
+    """The tracking code the message quotes (:mod:`nlp.codes`), whatever was decided: the
+    tracking handler looks up this one, so a code is recognised once, by one rule."""
 
     @property
     def best(self) -> str:
@@ -84,8 +87,8 @@ class Signals:
     """``track`` keyword score plus the status-question bonus"""
     none: float
     """``none`` keyword score (chit-chat, other companies)"""
-    code_found: bool
-    """a request code (6+ digits, not a mobile/bill/postal number) is in the message"""
+    tracking_code: str | None
+    """the tracking code the message quotes (:func:`nlp.codes.tracking_code`), if any"""
     foreign: bool
     """another company's matter and no electricity word"""
     foreign_phrase: bool = False
@@ -97,6 +100,11 @@ class Signals:
     evidence: bool = True
     """a lexicon entry of a service or ``track`` hit, or an n-gram cosine cleared its
     floor: without it the message never mentioned our domain"""
+
+    @property
+    def code_found(self) -> bool:
+        """A tracking code is quoted: a hard rule for ``track``."""
+        return self.tracking_code is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +171,17 @@ class Blend:
             ranked.sort(key=lambda cs: cs[0] != TRACK)
             first = TRACK
         if first == NONE:
-            return MatchResult(NONE, ranked, s.normalized, kind=kind)
+            return MatchResult(NONE, ranked, s.normalized, kind=kind, tracking_code=s.tracking_code)
         if first == TRACK:
-            return MatchResult(TRACK, ranked, s.normalized)
+            return MatchResult(TRACK, ranked, s.normalized, tracking_code=s.tracking_code)
         close = tuple(
             c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
         )
         if len(close) > 1 or top < self.service_floor:
-            return MatchResult("ambiguous", ranked, s.normalized, close)
-        return MatchResult("service", ranked, s.normalized, (first,))
+            return MatchResult(
+                "ambiguous", ranked, s.normalized, close, tracking_code=s.tracking_code
+            )
+        return MatchResult("service", ranked, s.normalized, (first,), tracking_code=s.tracking_code)
 
     def _off_domain(self, s: Signals) -> bool:
         """Nothing in the message is about electricity and the learned model is unsure.
@@ -243,4 +253,4 @@ def _lexicon_only(s: Signals, service_codes: tuple[str, ...]) -> MatchResult:
         ratio = AMBIGUOUS_RATIO if best >= NONE_FLOOR else 0.5
         close = [c for c, v in services[:3] if v >= ratio * best]
         candidates = tuple(close) if decision == "ambiguous" else (services[0][0],)
-    return MatchResult(decision, ranked, s.normalized, candidates)
+    return MatchResult(decision, ranked, s.normalized, candidates, tracking_code=s.tracking_code)

@@ -2,8 +2,9 @@
 
 Only the measuring lives here; building the matcher from the catalog is wiring and lives in
 ``bot`` (``skedbot nlp-eval FILE.tsv`` builds, then calls :func:`evaluate` and
-:func:`format_report`), so ``nlp`` never imports ``bot`` or ``models``. The report's last
-line is machine-read::
+:func:`format_report`), so ``nlp`` never imports ``bot``, and from ``models`` only the pure
+identifier formats (:mod:`models.identifiers`, for :mod:`nlp.codes`). The report's last line
+is machine-read::
 
     top1=0.xxx top3=0.xxx none_f1=0.xxx p99_ms=x.xx
 """

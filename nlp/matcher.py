@@ -16,7 +16,7 @@ Besides the lexicon, the catalog's example messages train a learned scorer at bu
 (:mod:`nlp.learned`, Naive Bayes over the same normalised words); :mod:`nlp.decide` blends
 its probabilities with the lexicon scores and the rule signals into the final ranking:
 
-* ``track`` – a request code (6+ digits that is not a mobile, bill or postal number) or a
+* ``track`` – a tracking code (:mod:`nlp.codes`: the one rule, carried in the result) or a
   status question weighs heavily for it: «درخواست انشعاب دادم، چی شد؟» is about the
   request, not about applying again.
 * ``none`` – another company's matter (water, gas, telephone…: the ``none`` keywords)
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import gc
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,6 +42,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from operator import add
 
+from nlp.codes import tracking_code
 from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
 from nlp.ngrams import CharNgramIndex
@@ -74,12 +74,6 @@ _REJECTING = frozenset(
     {"نمیخواهم", "نمیخواهیم", "نمیخوام", "نمیخوایم", "نمیخام", "نخواستم", "نمیخواستم"}
 )
 _CONTRAST = frozenset({"ولی", "اما", "فقط", "بلکه", "منتها", "بجای", "بجاش", "درعوض"})
-_DIGITS = re.compile(r"\d{6,}")
-_MOBILE = re.compile(r"^(?:0098|98|0)?9\d{9}$")
-_ID_CONTEXT = frozenset(
-    {"شناسه", "ملی", "پستی", "موبایل", "همراه", "تلفن", "تماس", "قبض", "اشتراک", "کدملی"}
-)
-_MONEY = frozenset({"تومان", "ریال", "هزار", "میلیون", "تومن"})
 # A status question: something was filed (noun + past verb) and the writer now waits.
 _FILED_NOUNS = frozenset({"ثبت", "درخواست", "اعتراض", "شکایت", "تقاضا", "فرم", "درخواستم"})
 _FILED_VERBS = frozenset(
@@ -330,7 +324,7 @@ class IntentMatcher:
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
             track=track_score,
             none=scores.get(NONE, 0.0),
-            code_found=_tracking_code(words),
+            tracking_code=tracking_code(words),
             foreign=foreign,
             foreign_phrase=foreign_phrase,
             learned=learned,
@@ -347,6 +341,11 @@ class IntentMatcher:
                 if form in named:
                     return named[form]
         return ""
+
+    def tracking_code(self, text: str) -> str | None:
+        """The tracking code quoted in ``text`` (:mod:`nlp.codes`), without deciding anything:
+        for a message that can only be about tracking (the answer to «کد رهگیری را بفرستید»)."""
+        return tracking_code(self._query_words(self._normalizer.normalize(text)))
 
     def decide(self, signals: Signals) -> MatchResult:
         """Rank and decide from ``signals`` with this matcher's :class:`Blend`."""
@@ -560,18 +559,4 @@ def _status_question(words: list[str]) -> bool:
     for i, word in enumerate(words):
         if word in _FILED_VERBS and _FILED_NOUNS & set(words[max(0, i - 3) : i]):
             return bool(_WAITING & set(words[i + 1 :]))
-    return False
-
-
-def _tracking_code(words: list[str]) -> bool:
-    """A 6+ digit run that is not a mobile, bill/postal/national number or an amount."""
-    for i, word in enumerate(words):
-        if not _DIGITS.fullmatch(word) or _MOBILE.match(word):
-            continue
-        before = words[max(0, i - 3) : i]
-        after = set(words[i + 1 : i + 3])
-        # by prefix: «کد ملیم …», «قبضم …», «موبایلم …» name an identifier too
-        if any(w.startswith(c) for w in before for c in _ID_CONTEXT) or after & _MONEY:
-            continue
-        return True
     return False

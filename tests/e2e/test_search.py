@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from handlers import texts
 from handlers.offtopic import kind_of, kind_text
 from models.querylog import QueryLog
@@ -43,6 +45,28 @@ async def test_tracking_question_wins_over_service_words(harness) -> None:
     await person.send_text("درخواست جابجایی کنتورم به کجا رسید؟")
     [answer] = await person.wait_for_reply()
     assert answer.text == texts.TRACK_NONE  # this citizen has filed nothing yet
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "پیگیری درخواست با موبایل 09123456789",  # a mobile number
+        "پیگیری درخواست 7748317800126",  # an electricity bill ID
+    ],
+)
+async def test_mobile_or_bill_id_is_not_looked_up_as_a_code(harness, text: str) -> None:
+    """Only the one rule of nlp.codes picks the code: other numbers are not «not found»."""
+    person = harness.person()
+    await person.send_text(text)
+    [answer] = await person.wait_for_reply()
+    assert answer.text == texts.TRACK_NONE  # no code: the citizen's requests (none yet)
+
+
+async def test_real_tracking_code_is_looked_up(harness) -> None:
+    person = harness.person()
+    await person.send_text("پیگیری درخواست ۶۲۶۵۷۸۱۸۳")  # valid check digit, not filed
+    [answer] = await person.wait_for_reply()
+    assert answer.text == texts.TRACK_NOT_FOUND.format(code="۶۲۶۵۷۸۱۸۳")
 
 
 async def test_queries_are_logged_without_digits(harness) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from tortoise.context import TortoiseContext
@@ -28,6 +27,7 @@ from models.application import (
 from models.catalog import load_catalog
 from models.citizen import Citizen
 from models.dialog import DialogState, StaleDialog
+from models.draft import ReceivedFile
 from models.identifiers import is_valid_tracking_code, new_tracking_code
 from models.request import RequestDocument, ServiceRequest
 from models.service import Service
@@ -214,15 +214,15 @@ def test_contact_only_own_and_iranian() -> None:
 # ------------------------------------------------------------------------------ the draft
 
 
-def record(n: int) -> dict[str, Any]:
+def record(n: int) -> ReceivedFile:
     digest = f"{n:064x}"
-    return {
-        "sha256": digest,
-        "path": f"{digest[:2]}/{digest[2:4]}/{digest}.png",
-        "mime": "image/png",
-        "size": 10 + n,
-        "file_id": f"F{n}",
-    }
+    return ReceivedFile(
+        sha256=digest,
+        path=f"{digest[:2]}/{digest[2:4]}/{digest}.png",
+        mime="image/png",
+        size=10 + n,
+        messenger_file_id=f"F{n}",
+    )
 
 
 def test_draft_round_trips_and_back_forgets_both_steps() -> None:
