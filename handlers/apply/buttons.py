@@ -14,7 +14,7 @@ from handlers import texts as general
 from handlers.apply.documents import next_document
 from handlers.apply.turn import Turn, ask, load_turn
 from handlers.callbacks import Callback
-from handlers.common import Context, send
+from handlers.common import Context, query_of, send
 from handlers.texts import apply as texts
 from models.application import FILING_FLOWS, FLOW, StepKind, steps_for
 from models.dialog import DialogState
@@ -26,8 +26,7 @@ __all__ = ["on_button"]
 
 async def on_button(update: Update, context: Context) -> None:
     """app:start:CODE from the card; app:more / app:next on a file's receipt."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     cb = Callback.parse(query.data)
     if cb is not None and cb.action == "start":
         await _start(update, context, cb.arg)
@@ -56,8 +55,7 @@ def _on_open_receipt(cb: Callback, state: DialogState) -> bool:
 
 async def _start(update: Update, context: Context, code: str) -> None:
     """«ثبت درخواست» on a card: the code is re-checked, the dialog begins (or goes on)."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     service = await Service.get_or_none(code=code, active=True)
     if service is None:
         await query.answer(general.SERVICE_GONE, show_alert=True)

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from handlers import keyboards
 from handlers.apply.prompts import too_large
 from handlers.apply.turn import Turn, ask, forward, refuse
-from handlers.common import Context, send
+from handlers.common import Context, send, sender_of
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.texts import apply as texts
@@ -140,8 +140,7 @@ async def _keep_file(
     total = len(turn.draft.files(step))
     what = texts.FILE_WORD_PHOTO if is_image else texts.FILE_WORD_PDF
     text = texts.RECEIVED.format(what=what, n=fa(total), title=title, next=texts.BTN_NEXT)
-    chat = update.effective_chat
-    assert chat is not None
+    _, chat = sender_of(update)
     buttons = receipt_buttons(turn.state, step)
     sent = await context.bot.send_message(chat.id, text, reply_markup=buttons)
     if group is not None:

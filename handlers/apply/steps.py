@@ -13,7 +13,7 @@ from handlers.apply.documents import on_document
 from handlers.apply.filing import file_request_of
 from handlers.apply.prompts import problem_text, same_label
 from handlers.apply.turn import Turn, answer, ask, back, cancel, load_turn, offer_change, refuse
-from handlers.common import Context, citizen_of, send
+from handlers.common import Context, NotForUs, citizen_of, message_of, send
 from handlers.texts import apply as texts
 from models.application import (
     InvalidAnswer,
@@ -50,8 +50,7 @@ def _kind(message: Message) -> str:
 
 async def on_message(update: Update, context: Context, state: DialogState) -> None:
     """Every message while the dialog is open (the router hands them here)."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     turn = await load_turn(update, context, state)
     if turn is None:
         return
@@ -88,7 +87,8 @@ async def _on_mobile(
     citizen = await citizen_of(update, context)
     same = None if turn.draft.changing == turn.step.name else same_label(turn.step, citizen)
     if kind == "contact":
-        assert message.contact is not None and message.from_user is not None
+        if message.contact is None or message.from_user is None:
+            raise NotForUs("a contact step without a contact")
         try:
             checked = check_contact(
                 message.contact.phone_number, message.contact.user_id, message.from_user.id
@@ -139,7 +139,8 @@ async def _on_field(
         await answer(update, context, turn, None)
         return
     if kind == "location" and step.field == "location":
-        assert message.location is not None
+        if message.location is None:
+            raise NotForUs("a location step without a location")
         try:
             checked = check_location(message.location.latitude, message.location.longitude)
         except InvalidAnswer as error:
