@@ -14,6 +14,8 @@ MODEL_MODULES: list[str] = [
     "models.querylog",
     "models.outbox",
     "models.inbox",
+    "models.broadcast",
+    "models.ratebudget",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 
