@@ -33,7 +33,7 @@ from telegram.ext import Application
 from bot.ratebudget import sending_as
 from bot.workers import periodic, stopping
 from handlers import broadcast, delivery, notices, operator  # noqa: F401  (register kinds)
-from handlers.delivery import SENDERS, Undeliverable
+from handlers.delivery import SENDERS, Postponed, Undeliverable
 from handlers.deps import KEY
 from models import outbox
 from models.citizen import Citizen
@@ -87,6 +87,8 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
         else:
             log.error("outbox row %s (%s) refused: %s", row.id, row.kind, exc.message)
             await outbox.give_up(row, OWNER, f"bad request: {exc.message}")
+    except Postponed as exc:
+        await outbox.retry_later(row, OWNER, str(exc), after=exc.after, count=False)
     except Undeliverable as exc:
         log.warning("outbox row %s (%s) undeliverable: %s", row.id, row.kind, exc)
         await outbox.give_up(row, OWNER, str(exc))

@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from handlers import flows, keyboards
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context, citizen_of, send
-from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
+from handlers.delivery import MESSAGE, Postponed, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa
 from handlers.texts import broadcast as texts
@@ -76,6 +76,8 @@ async def send_broadcast_row(bot: telegram.Bot, deps_: Deps, row: OutboxMessage)
         raise Undeliverable("broadcast gone")
     if b.state == BroadcastState.CANCELLED:
         raise Undeliverable(model.CANCELLED)
+    if b.state == BroadcastState.PAUSED:
+        raise Postponed("paused", model.PAUSED_UNTIL.total_seconds())
     if await model.is_opted_out(row.messenger, row.chat_id):
         raise Undeliverable(model.OPTED_OUT)
     return await _send_to(bot, deps_, b, row.chat_id)

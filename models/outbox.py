@@ -204,6 +204,7 @@ async def claim(row: OutboxMessage, owner: str) -> bool:
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         id=row.id,
         status=OutboxStatus.PENDING,
+        not_before__lte=now,  # not put off (a pause, say) since it was read
     ).update(claimed_by=owner, claimed_until=now + LEASE)
     return bool(taken)
 
