@@ -249,7 +249,9 @@ async def test_a_restart_half_way_skips_nobody_and_repeats_nobody(harness) -> No
     assert b.state == BroadcastState.DONE
     counts = Counter(received(harness, c.chat_id) for c in people)
     assert counts == {1: 60}  # nobody skipped, nobody twice
-    assert await OutboxMessage.filter(status=OutboxStatus.SENT, kind="broadcast.message").count() == 60
+    assert (
+        await OutboxMessage.filter(status=OutboxStatus.SENT, kind="broadcast.message").count() == 60
+    )
 
 
 async def test_a_crash_resends_only_what_was_in_flight(harness) -> None:

@@ -45,9 +45,7 @@ async def test_two_processes_stay_under_one_budget(database_url: str, tmp_path: 
     await run_isolated(seed(database_url))
     async with (
         BotApiStandIn(token=TOKEN, profile="bale") as standin,
-        running_workers(
-            standin, database_url, tmp_path, bale_rate=str(RATE), rate_reserve="0.25"
-        ),
+        running_workers(standin, database_url, tmp_path, bale_rate=str(RATE), rate_reserve="0.25"),
     ):
         await in_database(database_url, _start_broadcast)
         async with asyncio.timeout(60):
