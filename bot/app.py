@@ -13,15 +13,17 @@ import logging
 from dataclasses import dataclass
 
 from telegram import BotCommand
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.inbox import InboxProcessor, InboxRequest, polling_owner
 from bot.intents import build_matcher
 from bot.messengers import messenger as messenger_profile
+from bot.ratebudget import BudgetLimiter
 from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import KEY, Deps
 from models.catalog import Catalog, ServiceLexicon, load_catalog
+from models.ratebudget import Bucket, budget_key
 from models.service import Service
 from models.storage import DocumentStore
 from models.workdays import WorkCalendar
@@ -144,12 +146,17 @@ def build_application(
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
     processor = InboxProcessor(messenger)
+    rate = settings.rate(messenger)
+    limiter = BudgetLimiter(  # one budget per token, whatever the number of processes
+        budget_key(messenger, token),
+        Bucket(rate=rate, capacity=max(rate, 1.0), reserve=rate * settings.rate_reserve),
+    )
     app = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .rate_limiter(limiter)
         .get_updates_request(InboxRequest(messenger, owner, processor, connection_pool_size=1))
         .concurrent_updates(processor)
         .build()
@@ -169,5 +176,6 @@ def build_application(
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
     )
+    app.bot_data[KEY].extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
     register_all(app)
     return app

@@ -30,13 +30,14 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.workers import periodic
-from handlers import delivery, notices, operator  # noqa: F401  (register their kinds)
-from handlers.delivery import SENDERS, Undeliverable
+from bot.ratebudget import sending_as
+from bot.workers import periodic, stopping
+from handlers import broadcast, delivery, notices, operator  # noqa: F401  (register kinds)
+from handlers.delivery import SENDERS, Postponed, Undeliverable
 from handlers.deps import KEY
 from models import outbox
 from models.citizen import Citizen
-from models.outbox import OutboxMessage
+from models.outbox import OutboxMessage, Priority
 from models.request import queue_undelivered_events, record_external_status_changes
 
 __all__ = ["BATCH", "OWNER", "RATE_LIMIT_PAUSE", "deliver_outbox"]
@@ -72,7 +73,8 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
         return
     deps = app.bot_data[KEY]
     try:
-        message_id = await send(app.bot, deps, row)
+        with sending_as(Priority(row.priority)):
+            message_id = await send(app.bot, deps, row)
     except Forbidden as exc:
         log.info("outbox row %s (%s): chat refuses the bot", row.id, row.kind)
         await _set_blocked(row, True)
@@ -85,6 +87,8 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
         else:
             log.error("outbox row %s (%s) refused: %s", row.id, row.kind, exc.message)
             await outbox.give_up(row, OWNER, f"bad request: {exc.message}")
+    except Postponed as exc:
+        await outbox.retry_later(row, OWNER, str(exc), after=exc.after, count=False)
     except Undeliverable as exc:
         log.warning("outbox row %s (%s) undeliverable: %s", row.id, row.kind, exc)
         await outbox.give_up(row, OWNER, str(exc))
@@ -115,7 +119,7 @@ async def deliver_outbox(apps: dict[str, Application]) -> None:  # type: ignore[
         return
     await record_external_status_changes()
     await queue_undelivered_events()
-    while True:
+    while not stopping():  # a clean stop finishes the round in flight, starts no other
         rows = await outbox.heads(list(apps), BATCH)
         if not rows:
             return

@@ -105,6 +105,18 @@ class Settings(BaseSettings):
         30, description="Messages and button presses per user per minute before throttling"
     )
     log_level: str = Field("INFO", description="Logging level")
+    telegram_rate: float = Field(
+        25, description="Messages a second one Telegram bot token may send, all processes together"
+    )
+    bale_rate: float = Field(
+        20, description="Messages a second one Bale bot token may send, all processes together"
+    )
+    rate_reserve: float = Field(
+        0.2, description="Share of a second's budget broadcasts leave for replies and notices"
+    )
+    broadcast_progress_seconds: float = Field(
+        5, description="Seconds between edits of a running broadcast's progress message"
+    )
 
     @field_validator(
         "telegram_admin_ids",
@@ -141,6 +153,10 @@ class Settings(BaseSettings):
     def operator_ids(self, messenger: str) -> frozenset[int]:
         """Who may press the operator group's status buttons: operators and admins."""
         return getattr(self, f"{messenger}_operator_ids") | self.admin_ids(messenger)
+
+    def rate(self, messenger: str) -> float:
+        """Sends a second for one bot token of ``messenger`` (shared by every process)."""
+        return float(getattr(self, f"{messenger}_rate"))
 
     def base_urls(self, messenger: str) -> tuple[str, str]:
         return getattr(self, f"{messenger}_base_url"), getattr(self, f"{messenger}_base_file_url")

@@ -10,18 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from telegram.ext import Application
 
-__all__ = ["Workers"]
+__all__ = ["STOP_GRACE", "Workers", "periodic", "stopping"]
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[dict[str, Application]], Awaitable[None]]  # type: ignore[type-arg]
 JOBS: list[tuple[str, float, Job]] = []
 """(name, interval seconds, job) registered by the features that need periodic work."""
+
+
+STOP_GRACE = 10.0
+"""Seconds a clean stop waits for the jobs' rounds in flight (sends and their marks)."""
+
+_stopping: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar(
+    "workers_stopping", default=None
+)
+
+
+def stopping() -> bool:
+    """True inside a job whose workers are stopping: finish what is in hand, start nothing."""
+    event = _stopping.get()
+    return event is not None and event.is_set()
 
 
 def periodic(name: str, interval: float) -> Callable[[Job], Job]:
@@ -41,6 +56,7 @@ class Workers:
         self.apps = {app.bot_data[KEY].messenger: app for app in apps}
         self._tasks: list[asyncio.Task[None]] = []
         self._wakeups: list[asyncio.Event] = []
+        self._stop = asyncio.Event()
 
     def wake(self) -> None:
         """Run every job now rather than at its next interval (e.g. a status just moved)."""
@@ -56,7 +72,8 @@ class Workers:
             )
 
     async def _loop(self, name: str, interval: float, job: Job, wakeup: asyncio.Event) -> None:
-        while True:
+        _stopping.set(self._stop)
+        while not self._stop.is_set():
             try:
                 await job(self.apps)
             except asyncio.CancelledError:
@@ -67,7 +84,16 @@ class Workers:
                 await asyncio.wait_for(wakeup.wait(), timeout=interval)
             wakeup.clear()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Let each job finish its round (sends in flight get marked), then cancel.
+
+        A send cut off between the messenger's answer and the outbox's mark would be sent
+        again after a restart; waiting for the round makes a clean restart duplicate nothing.
+        """
+        self._stop.set()
+        self.wake()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -8,7 +8,8 @@ rows, calls the sender and finishes or retries the row from what the sender rais
 * return the id of the (first) message sent, or None;
 * raise a ``telegram.error.TelegramError`` as it came: the dispatcher knows which are
   transient (network, 5xx, 429, Bale's "bot limit exceed") and which are final;
-* raise :class:`Undeliverable` when the row can never be sent (its subject is gone).
+* raise :class:`Undeliverable` when the row can never be sent (its subject is gone);
+* raise :class:`Postponed` when it may not go yet (its broadcast is paused).
 
 A sender sends at most one message that can fail after another has gone (its retry would
 send the first again): a feature with several messages writes several rows, which the
@@ -26,7 +27,15 @@ from telegram import InlineKeyboardMarkup
 from handlers.deps import Deps
 from models.outbox import OutboxMessage
 
-__all__ = ["MESSAGE", "SENDERS", "Sender", "Undeliverable", "message_payload", "sender"]
+__all__ = [
+    "MESSAGE",
+    "SENDERS",
+    "Postponed",
+    "Sender",
+    "Undeliverable",
+    "message_payload",
+    "sender",
+]
 
 Sender = Callable[[telegram.Bot, Deps, OutboxMessage], Awaitable[int | None]]
 SENDERS: dict[str, Sender] = {}
@@ -36,6 +45,15 @@ MESSAGE = "message"
 
 class Undeliverable(Exception):
     """This row can never be sent; the message says why (for the logs, no personal data)."""
+
+
+class Postponed(Exception):
+    """Not now, and not the row's fault (its broadcast is paused): try again after
+    ``after`` seconds without spending an attempt."""
+
+    def __init__(self, reason: str, after: float) -> None:
+        super().__init__(reason)
+        self.after = after
 
 
 def sender(kind: str) -> Callable[[Sender], Sender]:

@@ -8,6 +8,8 @@ where they can be tested without a messenger:
 
 * **Order per conversation.** Only the oldest unfinished row of a chat may be sent
   (:func:`heads`): a later row of the same chat waits while an earlier one is retrying.
+  Only rows of the same or a more urgent priority hold a row back: a status notice does
+  not wait behind a broadcast row of the same chat that is still queued.
 * **Priority across conversations.** Among the chats that have something to send, rows of
   a lower :class:`Priority` go first (replies, then notices, then bulk).
 * **Claimed, not locked.** A process takes a row with a conditional ``UPDATE`` that sets a
@@ -144,6 +146,7 @@ async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
     now = clock.now()
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     found: list[OutboxMessage] = []
+    chats: set[tuple[str, int]] = set()  # one row per chat in a round, whatever its priority
     for priority in Priority:
         candidates = (
             await OutboxMessage.filter(
@@ -156,19 +159,26 @@ async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
             .order_by("id")
             .limit(limit * 4)
         )
-        found += await _unblocked(candidates)
+        for row in await _unblocked(candidates, priority):
+            if (row.messenger, row.chat_id) not in chats:
+                chats.add((row.messenger, row.chat_id))
+                found.append(row)
         if len(found) >= limit:
             break
     return found[:limit]
 
 
-async def _unblocked(candidates: Sequence[OutboxMessage]) -> list[OutboxMessage]:
-    """The candidates with no earlier unfinished row in their chat (one per chat)."""
+async def _unblocked(
+    candidates: Sequence[OutboxMessage], priority: Priority
+) -> list[OutboxMessage]:
+    """The candidates with no earlier unfinished row of ``priority`` or a more urgent one
+    in their chat (one per chat)."""
     if not candidates:
         return []
     chats = {c.chat_id for c in candidates}
     earlier = await OutboxMessage.filter(
         status=OutboxStatus.PENDING,
+        priority__lte=int(priority),
         chat_id__in=list(chats),
         id__lt=max(c.id for c in candidates),
     ).values_list("messenger", "chat_id", "id")
@@ -194,6 +204,7 @@ async def claim(row: OutboxMessage, owner: str) -> bool:
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
         id=row.id,
         status=OutboxStatus.PENDING,
+        not_before__lte=now,  # not put off (a pause, say) since it was read
     ).update(claimed_by=owner, claimed_until=now + LEASE)
     return bool(taken)
 

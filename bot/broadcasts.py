@@ -1,0 +1,102 @@
+"""Background work of broadcasts: queueing their recipients and the admin's progress.
+
+``queue`` writes the recipient rows of every confirmed broadcast (resumable after a crash:
+``models.broadcast.queue_recipients``). ``progress`` edits each running broadcast's
+progress message every ``SKEDBOT_BROADCAST_PROGRESS_SECONDS`` (one process per interval
+takes the edit with a conditional update), and when the last row is finished marks the
+broadcast done and owes the admin the final report, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.workers import periodic
+from handlers import broadcast as view
+from handlers.deps import KEY
+from models import broadcast as model
+from models import clock
+from models.broadcast import Broadcast, BroadcastState
+
+__all__ = ["PROGRESS_EVERY", "broadcast_progress", "queue_broadcasts"]
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 5.0
+"""Default seconds between progress edits (the setting overrides it per process)."""
+
+
+@periodic("broadcast-queue", 2.0)
+async def queue_broadcasts(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
+    """Write the recipient rows of confirmed broadcasts not fully queued yet."""
+    if not apps:
+        return
+    waiting = await Broadcast.filter(
+        state__in=[BroadcastState.RUNNING, BroadcastState.PAUSED], queued_at=None
+    )
+    for b in waiting:
+        total = await model.queue_recipients(b)
+        log.info("broadcast %s: %s recipients queued", b.id, total)
+        for app in apps.values():
+            app.bot_data[KEY].wake_workers()
+            break
+
+
+async def _take_turn(b: Broadcast, every: timedelta) -> bool:
+    """This process edits ``b``'s progress now, unless another did within ``every``."""
+    now = clock.now()
+    return bool(
+        await Broadcast.filter(
+            Q(progress_at__isnull=True) | Q(progress_at__lte=now - every), id=b.id
+        ).update(progress_at=now)
+    )
+
+
+async def _edit(app: Application, b: Broadcast, text: str) -> None:  # type: ignore[type-arg]
+    if b.progress_message_id is None:
+        return
+    try:
+        await app.bot.edit_message_text(
+            text, chat_id=b.admin_chat_id, message_id=b.progress_message_id,
+            reply_markup=view.controls(b),
+        )  # fmt: skip
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            log.warning("broadcast %s: progress edit refused: %s", b.id, exc.message)
+    except TelegramError as exc:
+        log.warning("broadcast %s: progress edit failed: %s", b.id, type(exc).__name__)
+
+
+@periodic("broadcast-progress", 1.0)
+async def broadcast_progress(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
+    """Edit the progress messages; finish and report the broadcasts whose rows are done."""
+    if not apps:
+        return
+    every = timedelta(seconds=_interval(apps))
+    active = await Broadcast.filter(
+        state__in=[BroadcastState.RUNNING, BroadcastState.PAUSED], messenger__in=list(apps)
+    )
+    for b in active:
+        async with in_transaction():
+            finished = await model.finish_if_done(b)
+            if finished:
+                b = await Broadcast.get(id=b.id)
+                await view.queue_report(b)
+        if finished:
+            apps[b.messenger].bot_data[KEY].wake_workers()
+        elif not await _take_turn(b, every):
+            continue
+        text = view.progress_text(b, await model.progress(b), clock.now())
+        await _edit(apps[b.messenger], b, text)
+
+
+def _interval(apps: dict[str, Application]) -> float:  # type: ignore[type-arg]
+    for app in apps.values():
+        return float(app.bot_data[KEY].extra.get("broadcast_progress_seconds", PROGRESS_EVERY))
+    return PROGRESS_EVERY

@@ -1,0 +1,113 @@
+"""The rate limiter of every Application: the shared budget first, then PTB's own limits.
+
+:class:`BudgetLimiter` is python-telegram-bot's ``AIORateLimiter`` (per-group limits,
+``retry_after`` handling) with one step before each call that says something: a token from
+the bot's shared budget (:mod:`models.ratebudget`), so that all processes sending with one
+token stay under one rate. The outbox dispatcher marks the sends it makes with their
+priority (:func:`sending_as`); everything else (a citizen's answer) is a reply.
+
+Bulk sends are not retried here on a 429: the dispatcher reschedules the row after the
+pause the messenger asked for, and the process keeps sending the others, instead of
+freezing every send of the process for the pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+from models.outbox import Priority
+from models.ratebudget import Bucket, take
+
+__all__ = ["BudgetLimiter", "current_priority", "sending_as"]
+
+SPENDING = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendmediagroup",
+        "sendvoice",
+        "sendlocation",
+        "sendvideo",
+        "sendanimation",
+        "sendsticker",
+        "copymessage",
+        "forwardmessage",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagereplymarkup",
+    }
+)
+"""Calls the messengers count against a bot's sending rate."""
+MAX_WAIT = 1.0
+"""Longest single sleep while waiting for a token (then look again)."""
+
+_priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "send_priority", default=Priority.REPLY
+)
+
+
+def current_priority() -> Priority:
+    return _priority.get()
+
+
+@contextlib.contextmanager
+def sending_as(priority: Priority) -> Iterator[None]:
+    """Calls made inside count as ``priority`` (the dispatcher wraps each row's send)."""
+    token = _priority.set(priority)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+class BudgetLimiter(AIORateLimiter):
+    """AIORateLimiter behind one shared token bucket per bot token."""
+
+    def __init__(self, key: str, bucket: Bucket, *, max_retries: int = 2) -> None:
+        super().__init__(
+            overall_max_rate=0,  # the shared budget is the overall limit
+            max_retries=max_retries,
+        )
+        self.key = key
+        self.bucket = bucket
+        self._bulk_gate = asyncio.Lock()  # one bulk waiter of this process polls the bucket
+
+    async def acquire(self, priority: Priority) -> None:
+        """Until a token of the shared budget is ours."""
+        if priority >= Priority.BULK:
+            async with self._bulk_gate:
+                await self._take(bulk=True)
+        else:
+            await self._take(bulk=False)
+
+    async def _take(self, *, bulk: bool) -> None:
+        while True:
+            pause = await take(self.key, self.bucket, bulk=bulk)
+            if pause <= 0:
+                return
+            await asyncio.sleep(min(pause, MAX_WAIT))
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        priority = current_priority()
+        if endpoint.lower() in SPENDING:
+            await self.acquire(priority)
+        if priority >= Priority.BULK:
+            return await callback(*args, **kwargs)  # the dispatcher retries (see above)
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
