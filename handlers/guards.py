@@ -38,6 +38,8 @@ __all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
 log = logging.getLogger(__name__)
 
+_STALE_QUERY = "query is too old"
+"""The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
 GROUP_FEATURES = frozenset({"op"})
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
 which checks the chat and the presser itself."""
@@ -106,6 +108,9 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     if isinstance(error, NotForUs):
         log.debug("update %s dropped: %s", getattr(update, "update_id", "?"), error)
+        return
+    if isinstance(error, BadRequest) and _STALE_QUERY in error.message.lower():
+        log.info("a button press too old (or forged) to answer")  # nothing to tell anyone
         return
     if isinstance(error, (RetryAfter, NetworkError, Forbidden)) and not isinstance(
         error, BadRequest
