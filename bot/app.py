@@ -168,6 +168,7 @@ def build_application(
         dialog_reminder_minutes=settings.dialog_reminder_minutes,
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
+        office_hours=settings.office_window(),
     )
     register_all(app)
     return app

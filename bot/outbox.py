@@ -31,7 +31,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.workers import periodic
-from handlers import delivery, notices, operator  # noqa: F401  (register their kinds)
+from handlers import delivery, notices, operator, relay  # noqa: F401  (register their kinds)
 from handlers.delivery import SENDERS, Undeliverable
 from handlers.deps import KEY
 from models import outbox

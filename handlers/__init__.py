@@ -17,8 +17,20 @@ __all__ = ["register_all"]
 
 
 def register_all(app: Application) -> None:  # type: ignore[type-arg]
-    from handlers import apply, browse, guards, operator, router, search, staff, start, track
+    from handlers import (
+        apply,
+        browse,
+        guards,
+        operator,
+        relay,
+        router,
+        search,
+        staff,
+        start,
+        track,
+    )
 
     guards.register_first(app)
-    for feature in (start, browse, search, track, staff, operator, apply, router, guards):
+    features = (start, browse, search, track, staff, relay, operator, apply, router, guards)
+    for feature in features:
         feature.register(app)

@@ -15,6 +15,8 @@ MODEL_MODULES: list[str] = [
     "models.outbox",
     "models.inbox",
     "models.flood",
+    "models.relay",
+    "models.desk",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 
