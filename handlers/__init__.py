@@ -20,8 +20,10 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     from handlers import (
         apply,
         browse,
+        desk,
         guards,
         operator,
+        reject,
         relay,
         router,
         search,
@@ -31,6 +33,10 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     )
 
     guards.register_first(app)
-    features = (start, browse, search, track, staff, relay, operator, apply, router, guards)
+    # reject before operator: it answers the status button «رد درخواست» (op:reject:…)
+    # with the reason flow instead of rejecting at once
+    features = (
+        start, browse, search, track, staff, relay, desk, reject, operator, apply, router, guards,
+    )  # fmt: skip
     for feature in features:
         feature.register(app)

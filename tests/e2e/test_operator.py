@@ -15,6 +15,7 @@ from handlers.deps import KEY
 from handlers.operator import queue_announcement
 from handlers.render import fa
 from handlers.texts import apply as apply_texts
+from handlers.texts import desk as dtexts
 from handlers.texts import notices
 from handlers.texts import operator as otexts
 from models.citizen import Citizen
@@ -142,6 +143,7 @@ async def test_announcement_buttons_and_citizen_notices(harness) -> None:
         otexts.BTN_IN_PROGRESS,
         otexts.BTN_DONE,
         otexts.BTN_REJECTED,
+        dtexts.BTN_CLAIM,
     ]
 
     await staff.press(otexts.BTN_IN_REVIEW)
@@ -178,12 +180,17 @@ async def test_refused_presses_change_nothing(harness) -> None:
     await announce(harness, request)
     await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
 
+    # one at a time: presses in different chats are handled concurrently, so their
+    # answers would otherwise come in any order
     stranger = operator(harness, 5555, "ناشناس")
     await stranger.press(otexts.BTN_DONE)
+    await wait_for_answers(harness, 1)
     citizen = harness.person(1001)
     await citizen.press_data(f"op:done:{request.id}")
+    await wait_for_answers(harness, 2)
     other_group = harness.standin.person(user_id=OPERATOR_ID, chat_id=-1002000)
     await other_group.press_data(f"op:done:{request.id}")
+    await wait_for_answers(harness, 3)
     staff = operator(harness)
     for data in ("op:done:99999", "op:explode:1", f"op:done:{request.id}x", "op:done:-1"):
         await staff.press_data(data)
