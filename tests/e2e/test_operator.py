@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,9 +18,11 @@ from handlers.texts import apply as apply_texts
 from handlers.texts import desk as dtexts
 from handlers.texts import notices
 from handlers.texts import operator as otexts
+from models import clock
 from models.citizen import Citizen
 from models.digits import PERSIAN_DIGITS
 from models.identifiers import new_tracking_code
+from models.outbox import OutboxMessage, OutboxStatus
 from models.request import RequestDocument, RequestStatus, ServiceRequest, StatusEvent
 from models.service import Service
 from tests.e2e.conftest import ADMIN_ID, OPERATOR_CHAT, OPERATOR_ID
@@ -379,3 +381,31 @@ async def test_operators_move_only_their_own_messengers_requests(harness) -> Non
     assert request.status == RequestStatus.SUBMITTED
     assert await StatusEvent.filter(request=request).count() == 0
     assert harness.person(1001).inbox == []
+
+
+async def test_announcement_survives_a_minute_of_group_errors(harness) -> None:
+    """The group answers 5xx for a minute: the announcement waits in the outbox, retried
+    with growing pauses (passed by moving the clock, not by sleeping), and arrives whole
+    once the group heals."""
+    request = await make_request(harness)
+    harness.standin.fail_randomly(1.0, chat_id=OPERATOR_CHAT, statuses=(500,))
+    try:
+        await queue_announcement(request, harness.messenger, OPERATOR_CHAT)
+        apps = {harness.messenger: harness.app}
+        for _ in range(12):  # a minute in five-second steps
+            await deliver_outbox(apps)
+            clock.travel(timedelta(seconds=5))
+        assert harness.operator_messages() == []
+        rows = await OutboxMessage.filter(ref=request.id, chat_id=OPERATOR_CHAT)
+        assert rows and all(r.status == OutboxStatus.PENDING for r in rows)
+        assert max(r.attempts for r in rows) >= 3
+        harness.standin.fail_randomly(0)
+        clock.travel(timedelta(minutes=10))  # past any retry pause
+        await deliver_outbox(apps)
+        await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
+    finally:
+        harness.standin.fail_randomly(0)
+        clock.reset()
+    details, _none, status = harness.operator_messages()
+    assert fa(request.tracking_code) in details.text
+    assert otexts.BTN_DONE in labels(status)
