@@ -25,6 +25,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         operator,
         reject,
         relay,
+        report,
         router,
         search,
         staff,
@@ -36,7 +37,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     # reject before operator: it answers the status button «رد درخواست» (op:reject:…)
     # with the reason flow instead of rejecting at once
     features = (
-        start, browse, search, track, staff, relay, desk, reject, operator, apply, router, guards,
+        start, browse, search, track, staff, relay, desk, reject, report, operator, apply,
+        router, guards,
     )  # fmt: skip
     for feature in features:
         feature.register(app)
