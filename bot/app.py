@@ -175,6 +175,7 @@ def build_application(
         dialog_reminder_minutes=settings.dialog_reminder_minutes,
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
+        office_hours=settings.office_window(),
     )
     app.bot_data[KEY].extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
     register_all(app)

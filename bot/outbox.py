@@ -32,7 +32,7 @@ from telegram.ext import Application
 
 from bot.ratebudget import sending_as
 from bot.workers import periodic, stopping
-from handlers import broadcast, delivery, notices, operator  # noqa: F401  (register kinds)
+from handlers import broadcast, delivery, notices, operator, relay  # noqa: F401  (register kinds)
 from handlers.delivery import SENDERS, Postponed, Undeliverable
 from handlers.deps import KEY
 from models import outbox

@@ -21,8 +21,12 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         apply,
         broadcast,
         browse,
+        desk,
         guards,
         operator,
+        reject,
+        relay,
+        report,
         router,
         search,
         staff,
@@ -31,6 +35,11 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     )
 
     guards.register_first(app)
-    features = (start, broadcast, browse, search, track, staff, operator, apply, router, guards)
+    # reject before operator: it answers the status button «رد درخواست» (op:reject:…)
+    # with the reason flow instead of rejecting at once
+    features = (
+        start, broadcast, browse, search, track, staff, relay, desk, reject, report, operator,
+        apply, router, guards,
+    )  # fmt: skip
     for feature in features:
         feature.register(app)
