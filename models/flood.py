@@ -47,7 +47,7 @@ class FloodWindow(Model):
 
 
 async def count_message(
-    messenger: str, user_id: int, limit: int, album: str | None = None
+    messenger: str, user_id: int, limit: int, album: str | None = None, *, first_try: bool = True
 ) -> Verdict:
     """Count one message of ``user_id`` and say whether it may go on.
 
@@ -67,12 +67,12 @@ async def count_message(
         return Verdict.ALLOW
     if await mine.filter(warned=False, count__gte=limit).update(warned=True):
         return Verdict.WARN
-    if await mine.exists():
-        return Verdict.DROP
+    if not first_try:
+        return Verdict.DROP  # the row exists (we lost the race to create it) and is full
     try:
         await FloodWindow.create(
             messenger=messenger, user_id=user_id, started_at=now, count=1, album=album
         )
-    except IntegrityError:  # another worker created it this instant: count again
-        return await count_message(messenger, user_id, limit, album)
+    except IntegrityError:  # it exists: created a moment ago by another message, or full
+        return await count_message(messenger, user_id, limit, album, first_try=False)
     return Verdict.ALLOW
