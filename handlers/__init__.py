@@ -25,12 +25,15 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         operator,
         router,
         search,
+        sla,
         staff,
         start,
         track,
     )
 
     guards.register_first(app)
-    features = (start, broadcast, browse, search, track, staff, operator, apply, router, guards)
+    features = (
+        start, broadcast, browse, search, track, staff, operator, sla, apply, router, guards,
+    )  # fmt: skip
     for feature in features:
         feature.register(app)

@@ -38,9 +38,9 @@ __all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
 log = logging.getLogger(__name__)
 
-GROUP_FEATURES = frozenset({"op"})
-"""Callback features that belong in a group: the status buttons of ``handlers.operator``,
-which checks the chat and the presser itself."""
+GROUP_FEATURES = frozenset({"op", "opdoc"})
+"""Callback features that belong in a group: the status buttons of ``handlers.operator``
+and the documents picker of ``handlers.sla.pick``, which check the chat and the presser."""
 
 
 async def flood_check(update: Update, context: Context) -> None:
@@ -65,6 +65,13 @@ async def private_only(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     if chat.type == chat.PRIVATE:
         return
+    message = update.message
+    if (
+        message is not None
+        and message.reply_to_message is not None
+        and chat.id == deps(context).operator_chat_id
+    ):
+        return  # a reply in the operator group (an operator answering the bot's prompt)
     query = update.callback_query
     if query is not None:
         cb = Callback.parse(query.data)
