@@ -345,3 +345,19 @@ async def test_rating_asked_once_and_stored_once(harness) -> None:
     await group_text(harness, "کارشناس خیلی سریع آمد")
     await until_outbox_empty(harness)
     assert await OutboxMessage.filter(dedup_key=f"rate:{request.id}").count() == 1
+
+
+async def test_back_office_asks_for_documents_with_sql(harness) -> None:
+    """A tool writes the status and the list; the citizen gets the named list and button,
+    and the clock is paused."""
+    citizen = harness.person(1001)
+    request = await sla_request(harness)
+    await ServiceRequest._meta.db.execute_script(
+        "UPDATE service_request SET status = 'needs_documents', "
+        """docs_wanted = '[{"key": "other", "title": "تصویر سند ملک"}]' """
+        f"WHERE id = {request.id}"
+    )
+    [notice] = await citizen.wait_for_reply()
+    assert "تصویر سند ملک" in notice.text and labels(notice) == [stexts.BTN_SEND_DOCUMENTS]
+    await request.refresh_from_db()
+    assert request.paused_at is not None and request.docs_due is not None
