@@ -136,7 +136,8 @@ async def warn_staff(d: Deps, now: datetime) -> int:
     told = 0
     for request in running:
         state = sla.clock_of(request, now)
-        assert state.deadline is not None
+        if state.deadline is None or not state.total_days:
+            continue  # instant (آنی) services and urgent reports have no working-day clock
         if now > state.deadline:
             flag, key = "warned_breach", f"breach:{request.id}"
             text = texts.WARN_BREACH.format(
@@ -145,7 +146,7 @@ async def warn_staff(d: Deps, now: datetime) -> int:
                 citizen=masked_citizen(request, request.citizen),
                 late=fa(max(-(state.remaining_days or 0), 1)),
             )
-        elif state.total_days and state.used_share >= sla.WARN_SHARE and not request.warned_75:
+        elif state.used_share >= sla.WARN_SHARE and not request.warned_75:
             flag, key = "warned_75", f"warn75:{request.id}"
             text = texts.WARN_75.format(
                 code=fa(request.tracking_code),
