@@ -12,7 +12,7 @@ Three measurements through the Bot API stand-in, printed, never asserted (issue 
 * ``kill``: a ``skedbot webhook`` worker acknowledges 300 updates (100 citizens × 3), is
   SIGKILLed while answering them, and is started again: how many were never answered.
 
-    .venv/bin/python bench/faults.py [announce|poison|kill …]
+    .venv/bin/python bench/faults.py [announce|poison|poison:polling|poison:webhook|kill …]
 
 The script imports the bot from the checkout it lives in (and starts the worker from it),
 so the same file measures an older checkout when copied there with its ``bot/standin``.
@@ -289,8 +289,8 @@ async def main(which: list[str]) -> None:
     if "announce" in which:
         for messenger in ("telegram", "bale"):
             await announce(messenger)
-    if "poison" in which:
-        for mode in ("polling", "webhook"):
+    for mode in ("polling", "webhook"):
+        if "poison" in which or f"poison:{mode}" in which:
             await poison(mode)
     if "kill" in which:
         await kill()

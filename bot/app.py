@@ -176,6 +176,7 @@ def build_application(
         dialog_reminder_minutes=settings.dialog_reminder_minutes,
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
+        office_hours=settings.office_window(),
     )
     extra = app.bot_data[KEY].extra
     extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds

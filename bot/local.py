@@ -64,7 +64,7 @@ BANNER = (
     "skedbot local — پیام‌رسان: {messenger} — پایگاه داده: {database}\n"
     "شما «{name}» هستید (شناسه {user_id}). بنویسید و Enter بزنید؛ دکمه‌ها با شماره.\n"
     "دستورها: /photo PATH  /file PATH  /album PATH…  /contact [PHONE]  /location LAT LON  "
-    "/sticker  /voice  /op N  /opsay TEXT  /quit"
+    "/sticker  /voice  /op N  /op TEXT  /opsay TEXT  /quit"
 )
 BYE = "خداحافظ."
 NO_SUCH_FILE = "⚠️ فایل پیدا نشد: {path}"
@@ -291,9 +291,15 @@ class TerminalPhone:
         await self.citizen.send_voice()
 
     async def _op(self, args: list[str]) -> None:
-        """Press button N of the newest operator-group message, as an operator."""
+        """Press button N of the newest operator-group message, as an operator; any other
+        text is the operator's *reply* to the newest group message (the relay sends it to
+        the citizen)."""
         choices = self._inline_choices(self.operator)
         n = to_latin_digits(args[0]) if args else ""
+        group = self.standin.messages(self.operator.chat_id)
+        if args and not n.isdigit() and group:
+            await self.operator.send_text(" ".join(args), reply_to=group[-1].message_id)
+            return
         if not n.isdigit() or not 1 <= int(n) <= len(choices):
             self._print(NO_OPERATOR_BUTTON.format(n=args[0] if args else "?"))
             return

@@ -7,7 +7,7 @@ appear in a repr or a log line.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated
 
@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     flood_limit: int = Field(
         30, description="Messages and button presses per user per minute before throttling"
     )
+    office_hours: str = Field(
+        "07:00-14:30",
+        description="Staff office hours on working days, Tehran time, HH:MM-HH:MM "
+        "(outside them citizens are told when to expect an answer)",
+    )
     log_level: str = Field("INFO", description="Logging level")
     telegram_rate: float = Field(
         25, description="Messages a second one Telegram bot token may send, all processes together"
@@ -148,6 +153,18 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        if not (time.fromisoformat(start.strip()) < time.fromisoformat(end.strip())):
+            raise ValueError("office hours must be HH:MM-HH:MM, the start before the end")
+        return value
+
+    def office_window(self) -> tuple[time, time]:
+        start, _, end = self.office_hours.partition("-")
+        return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
     def token(self, messenger: str) -> str | None:
         secret: SecretStr | None = getattr(self, f"{messenger}_token")

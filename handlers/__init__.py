@@ -21,8 +21,12 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         apply,
         broadcast,
         browse,
+        desk,
         guards,
         operator,
+        reject,
+        relay,
+        report,
         router,
         search,
         sla,
@@ -32,8 +36,11 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     )
 
     guards.register_first(app)
+    # reject before operator: it answers the status button «رد درخواست» (op:reject:…)
+    # with the reason flow instead of rejecting at once
     features = (
-        start, broadcast, browse, search, track, staff, operator, sla, apply, router, guards,
+        start, broadcast, browse, search, track, staff, relay, desk, reject, report, operator,
+        sla, apply, router, guards,
     )  # fmt: skip
     for feature in features:
         feature.register(app)

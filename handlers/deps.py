@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -47,6 +48,13 @@ class Deps:
     """This worker's name in the inbox of updates (``bot.inbox``)."""
     rate_limit_markers: tuple[str, ...] = ()
     """Texts of this messenger's "slow down" errors (Bale's is an HTTP 400)."""
+
+    office_hours: tuple[time, time] = (time(7), time(14, 30))
+    """Staff office hours on working days, Tehran time (``SKEDBOT_OFFICE_HOURS``)."""
+
+    def is_operator(self, user_id: int) -> bool:
+        """May press the desk's buttons and use its commands (admins included)."""
+        return user_id in self.operator_ids
 
     def is_rate_limit(self, message: str) -> bool:
         """True when an API error text means "slow down" on this messenger."""

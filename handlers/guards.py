@@ -5,8 +5,9 @@ Every update passes :data:`CHECKS` first, in order; a check that drops the updat
 
 1. :func:`private_only`: citizen features answer private chats only. In a group (the
    operator group, or any group the bot was added to) only the staff's own buttons
-   (:data:`GROUP_FEATURES`) go on; a member pressing a forged citizen button there gets an
-   empty answer, and no citizen screen is posted and nothing stored changes.
+   (:data:`GROUP_FEATURES`) and messages in the operator group (replies, desk commands)
+   go on; a member pressing a forged citizen button there gets an empty answer, and no
+   citizen screen is posted and nothing stored changes.
 2. :func:`flood_check`: per-citizen rate limit, shared by every process
    (``models.flood``).
 3. :func:`ignore_edits`: an edited message is never a new answer. Messengers send the new
@@ -38,9 +39,12 @@ __all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
 log = logging.getLogger(__name__)
 
-GROUP_FEATURES = frozenset({"op", "opdoc"})
-"""Callback features that belong in a group: the status buttons of ``handlers.operator``
-and the documents picker of ``handlers.sla.pick``, which check the chat and the presser."""
+_STALE_QUERY = "query is too old"
+"""The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
+GROUP_FEATURES = frozenset({"op", "opdoc", "desk"})
+"""Callback features that belong in a group: the status buttons of ``handlers.operator``,
+the documents picker of ``handlers.sla.pick`` and the desk's (``handlers.desk``), which
+check the chat and the presser themselves."""
 
 
 async def flood_check(update: Update, context: Context) -> None:
@@ -65,13 +69,8 @@ async def private_only(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
     if chat.type == chat.PRIVATE:
         return
-    message = update.message
-    if (
-        message is not None
-        and message.reply_to_message is not None
-        and chat.id == deps(context).operator_chat_id
-    ):
-        return  # a reply in the operator group (an operator answering the bot's prompt)
+    if update.message is not None and chat.id == deps(context).operator_chat_id:
+        return  # staff's replies and commands in the operator group (relay, desk)
     query = update.callback_query
     if query is not None:
         cb = Callback.parse(query.data)
@@ -113,6 +112,9 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     if isinstance(error, NotForUs):
         log.debug("update %s dropped: %s", getattr(update, "update_id", "?"), error)
+        return
+    if isinstance(error, BadRequest) and _STALE_QUERY in error.message.lower():
+        log.info("a button press too old (or forged) to answer")  # nothing to tell anyone
         return
     if isinstance(error, (RetryAfter, NetworkError, Forbidden)) and not isinstance(
         error, BadRequest

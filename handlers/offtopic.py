@@ -12,7 +12,7 @@ from functools import cache
 
 from telegram import Update
 
-from handlers import keyboards, texts
+from handlers import keyboards, relay, texts
 from handlers.common import Context, citizen_of, send
 from handlers.render import fa
 from handlers.texts import offtopic as kind_texts
@@ -51,7 +51,12 @@ async def answer_kind(update: Update, context: Context, kind: NonServiceKind) ->
     if kind.menu:
         await send(update, context, kind_text(kind), keyboards.main_menu())
     elif kind.offer_staff:
-        staff = keyboards.button(texts.BTN_STAFF, "staff", "ask")
-        await send(update, context, kind_text(kind), keyboards.rows([staff]))
+        message = update.effective_message  # this very message can go to staff
+        staff = (
+            relay.offer_keyboard(message.message_id, texts.BTN_STAFF)
+            if message is not None
+            else keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")])
+        )
+        await send(update, context, kind_text(kind), staff)
     else:
         await send(update, context, kind_text(kind))

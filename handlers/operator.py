@@ -25,6 +25,7 @@ from typing import Any
 
 import telegram
 from telegram import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     InputMediaDocument,
@@ -41,8 +42,10 @@ from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa, field_value
 from handlers.texts import apply as apply_texts
+from handlers.texts import desk as dtexts
 from handlers.texts import operator as otexts
 from models import outbox
+from models.desk import Claim
 from models.identifiers import mask_mobile, mask_national_code
 from models.outbox import OutboxMessage
 from models.request import (
@@ -60,6 +63,7 @@ __all__ = [
     "ANNOUNCE_ALBUM",
     "ANNOUNCE_STATUS",
     "PRESS_HOOKS",
+    "desk_view",
     "queue_announcement",
     "register",
     "staff_press",
@@ -100,18 +104,25 @@ def _label(status: str) -> str:
     return texts.STATUS_LABELS.get(status, status)
 
 
-def status_keyboard(request: ServiceRequest) -> InlineKeyboardMarkup | None:
-    """The buttons still legal from the request's status; none once it is final."""
+def status_keyboard(
+    request: ServiceRequest, extra: Sequence[InlineKeyboardButton] = ()
+) -> InlineKeyboardMarkup | None:
+    """The buttons still legal from the request's status (and ``extra``, the desk's claim
+    button); none once it is final."""
     legal = TRANSITIONS[RequestStatus(request.status)]
     buttons = [
         keyboards.button(label, "op", action, str(request.id))
         for action, (status, label) in ACTIONS.items()
         if status in legal
     ]
+    if buttons:
+        buttons += extra
     return keyboards.rows(buttons, width=2) if buttons else None
 
 
-def status_text(request: ServiceRequest, set_by: str | None = None) -> str:
+def status_text(
+    request: ServiceRequest, set_by: str | None = None, claimed_by: str | None = None
+) -> str:
     """The status message; ``request.service`` must be loaded."""
     text = otexts.STATUS_MESSAGE.format(
         code=fa(request.tracking_code),
@@ -120,7 +131,31 @@ def status_text(request: ServiceRequest, set_by: str | None = None) -> str:
     )
     if set_by is not None:
         text += "\n" + otexts.STATUS_SET_BY.format(name=set_by or otexts.NAMELESS)
+    if claimed_by is not None and request.is_open:
+        text += "\n" + dtexts.CLAIMED_BY.format(name=claimed_by or otexts.NAMELESS)
     return text
+
+
+async def claim_buttons(request: ServiceRequest) -> list[InlineKeyboardButton]:
+    """«برعهده من» or «رها کردن» (``handlers.desk``), while the request is open."""
+    if not request.is_open:
+        return []
+    claimed = await Claim.exists(request_id=request.id)
+    label, action = (dtexts.BTN_RELEASE, "release") if claimed else (dtexts.BTN_CLAIM, "claim")
+    return [keyboards.button(label, "desk", action, str(request.id))]
+
+
+async def claimed_by(request: ServiceRequest) -> str | None:
+    claim = await Claim.get_or_none(request_id=request.id)
+    return None if claim is None else claim.operator_name
+
+
+async def desk_view(
+    request: ServiceRequest, set_by: str | None = None
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The status message as the group sees it now: status, claim, buttons."""
+    text = status_text(request, set_by=set_by, claimed_by=await claimed_by(request))
+    return text, status_keyboard(request, await claim_buttons(request))
 
 
 def _answer_value(key: str, value: Any) -> str:
@@ -321,9 +356,8 @@ async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage
     request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
     if request is None:
         raise Undeliverable("request gone")
-    sent = await bot.send_message(
-        row.chat_id, status_text(request), reply_markup=status_keyboard(request)
-    )
+    text, markup = await desk_view(request)
+    sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
     return sent.message_id
 
 
@@ -410,9 +444,8 @@ async def on_status_button(update: Update, context: Context) -> None:
     log.info("request %s moved to %s by operator %s:%s", request.id, status, d.messenger, user.id)
     await query.answer(otexts.STATUS_CHANGED.format(status=_label(status)))
     try:
-        await query.edit_message_text(
-            status_text(request, set_by=user.first_name), reply_markup=status_keyboard(request)
-        )
+        text, markup = await desk_view(request, set_by=user.first_name)
+        await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:  # the status is saved; only the group's view is stale
         log.warning("could not update the status message: %s", exc.message)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers import flows, keyboards, search, start, texts
+from handlers import flows, keyboards, relay, search, start, texts
 from handlers.callbacks import Callback, pattern
 from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
@@ -45,8 +45,8 @@ async def route(update: Update, context: Context) -> None:
         await state.finish()  # a flow this version no longer knows: start afresh
     if text:
         await search.handle_text(update, context, text)
-    else:
-        await send(update, context, texts.NOT_TEXT)
+    else:  # a voice note, a photo, a file…: the bot cannot read it; staff can
+        await relay.offer(update, context, is_text=False)
 
 
 async def dialog_button(update: Update, context: Context) -> None:

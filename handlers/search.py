@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, keyboards, offtopic, texts, track
+from handlers import flows, keyboards, offtopic, relay, texts, track
 from handlers.browse import send_card
 from handlers.callbacks import pattern
 from handlers.common import Context, message_of, query_of, send, send_main_menu
@@ -60,12 +60,13 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         if items:
             await send(update, context, texts.SEARCH_AMBIGUOUS, keyboards.candidates(items))
             return
-    await send(
-        update,
-        context,
-        texts.SEARCH_NONE.format(services=texts.BTN_SERVICES),
-        keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")]),
+    message = update.effective_message
+    staff = (  # «none»: this very message can go to staff (handlers.relay)
+        relay.offer_keyboard(message.message_id, texts.BTN_STAFF)
+        if message is not None and message.text == text
+        else keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")])
     )
+    await send(update, context, texts.SEARCH_NONE.format(services=texts.BTN_SERVICES), staff)
 
 
 async def on_search_flow(update: Update, context: Context, state: DialogState) -> None:

@@ -7,7 +7,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_broadcasts')]
+    dependencies = [('models', '0007_staff_desk')]
 
     initial = False
 

@@ -17,6 +17,8 @@ MODEL_MODULES: list[str] = [
     "models.flood",
     "models.broadcast",
     "models.ratebudget",
+    "models.relay",
+    "models.desk",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 

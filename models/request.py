@@ -169,6 +169,11 @@ class ServiceRequest(Model):
     class Meta:
         table = "service_request"
 
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for staff or the citizen (not done, rejected, closed or cancelled)."""
+        return self.status in OPEN_STATUSES
+
     async def move_to(
         self,
         status: RequestStatus,

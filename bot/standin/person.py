@@ -150,10 +150,16 @@ class Person:
         stored.extra["emoji"] = emoji
         return await self._send(sticker=file_object(stored))
 
-    async def send_voice(self, data: bytes | None = None, duration: int = 2) -> dict:
+    async def send_voice(
+        self,
+        data: bytes | None = None,
+        duration: int = 2,
+        *,
+        reply_to: int | BotMessage | None = None,
+    ) -> dict:
         stored = self.standin.state.files.add("voice", data or _VOICE, mime_type="audio/ogg")
         stored.extra["duration"] = duration
-        return await self._send(voice=file_object(stored))
+        return await self._send(voice=file_object(stored), reply_to=reply_to)
 
     async def send_video(
         self, data: bytes | None = None, caption: str | None = None, duration: int = 3

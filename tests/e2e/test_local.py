@@ -21,6 +21,7 @@ from bot.local import TerminalPhone
 from bot.standin import BotApiStandIn
 from handlers import texts
 from handlers.render import fa
+from handlers.texts import relay as relay_texts
 from models.catalog import load_catalog
 
 SERVICE_CODE = "meter-relocation"
@@ -93,6 +94,18 @@ def test_piped_sessions_reach_a_service_card_and_seed_once(tmp_path: Path) -> No
     assert categories == len(catalog.categories)
 
 
+def test_relay_both_ways(tmp_path: Path) -> None:
+    """«گفتگو با کارشناس»: the citizen's message in the group, `/op TEXT` back to them."""
+    staff_button = 1 + [b for row in texts.MAIN_MENU_ROWS for b in row].index(texts.BTN_STAFF)
+    lines = ["/start", str(staff_button), "برق کوچه ما ضعیف است", "/op همکاران فردا می‌آیند"]
+    run = skedbot_local(tmp_path, sqlite_url(tmp_path), lines)
+    assert run.returncode == 0, run.stderr
+    group_part = run.stdout.split("[گروه کارشناسان]", 1)[1]
+    assert "برق کوچه ما ضعیف است" in group_part
+    answer = run.stdout.rsplit("/op همکاران فردا می‌آیند", 1)[1]
+    assert relay_texts.ANSWER_LABEL in answer and "همکاران فردا می‌آیند" in answer
+
+
 def test_media_commands_and_the_operator_group(tmp_path: Path) -> None:
     """Stickers and photos get the bot's answer; «گفتگو با کارشناس» shows up in the group."""
     picture = tmp_path / "meter.png"
@@ -114,7 +127,7 @@ def test_media_commands_and_the_operator_group(tmp_path: Path) -> None:
     assert "[گروه کارشناسان]" in out
     group_part = out.split("[گروه کارشناسان]", 1)[1]
     assert "برق کوچه ما از دیشب قطع است" in group_part
-    assert texts.STAFF_SENT in out
+    assert relay_texts.SENT.format(end=relay_texts.BTN_END) in out
 
 
 def test_runs_on_the_suites_backend(tmp_path: Path, database_url: str) -> None:

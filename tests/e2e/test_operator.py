@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,11 +15,14 @@ from handlers.deps import KEY
 from handlers.operator import queue_announcement
 from handlers.render import fa
 from handlers.texts import apply as apply_texts
+from handlers.texts import desk as dtexts
 from handlers.texts import notices
 from handlers.texts import operator as otexts
+from models import clock
 from models.citizen import Citizen
 from models.digits import PERSIAN_DIGITS
 from models.identifiers import new_tracking_code
+from models.outbox import OutboxMessage, OutboxStatus
 from models.request import RequestDocument, RequestStatus, ServiceRequest, StatusEvent
 from models.service import Service
 from tests.e2e.conftest import ADMIN_ID, OPERATOR_CHAT, OPERATOR_ID
@@ -142,6 +145,7 @@ async def test_announcement_buttons_and_citizen_notices(harness) -> None:
         otexts.BTN_IN_PROGRESS,
         otexts.BTN_DONE,
         otexts.BTN_REJECTED,
+        dtexts.BTN_CLAIM,
     ]
 
     await staff.press(otexts.BTN_IN_REVIEW)
@@ -178,12 +182,17 @@ async def test_refused_presses_change_nothing(harness) -> None:
     await announce(harness, request)
     await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
 
+    # one at a time: presses in different chats are handled concurrently, so their
+    # answers would otherwise come in any order
     stranger = operator(harness, 5555, "ناشناس")
     await stranger.press(otexts.BTN_DONE)
+    await wait_for_answers(harness, 1)
     citizen = harness.person(1001)
     await citizen.press_data(f"op:done:{request.id}")
+    await wait_for_answers(harness, 2)
     other_group = harness.standin.person(user_id=OPERATOR_ID, chat_id=-1002000)
     await other_group.press_data(f"op:done:{request.id}")
+    await wait_for_answers(harness, 3)
     staff = operator(harness)
     for data in ("op:done:99999", "op:explode:1", f"op:done:{request.id}x", "op:done:-1"):
         await staff.press_data(data)
@@ -376,3 +385,31 @@ async def test_operators_move_only_their_own_messengers_requests(harness) -> Non
     assert request.status == RequestStatus.SUBMITTED
     assert await StatusEvent.filter(request=request).count() == 0
     assert harness.person(1001).inbox == []
+
+
+async def test_announcement_survives_a_minute_of_group_errors(harness) -> None:
+    """The group answers 5xx for a minute: the announcement waits in the outbox, retried
+    with growing pauses (passed by moving the clock, not by sleeping), and arrives whole
+    once the group heals."""
+    request = await make_request(harness)
+    harness.standin.fail_randomly(1.0, chat_id=OPERATOR_CHAT, statuses=(500,))
+    try:
+        await queue_announcement(request, harness.messenger, OPERATOR_CHAT)
+        apps = {harness.messenger: harness.app}
+        for _ in range(12):  # a minute in five-second steps
+            await deliver_outbox(apps)
+            clock.travel(timedelta(seconds=5))
+        assert harness.operator_messages() == []
+        rows = await OutboxMessage.filter(ref=request.id, chat_id=OPERATOR_CHAT)
+        assert rows and all(r.status == OutboxStatus.PENDING for r in rows)
+        assert max(r.attempts for r in rows) >= 3
+        harness.standin.fail_randomly(0)
+        clock.travel(timedelta(minutes=10))  # past any retry pause
+        await deliver_outbox(apps)
+        await harness.standin.wait_until(lambda: len(harness.operator_messages()) >= 3)
+    finally:
+        harness.standin.fail_randomly(0)
+        clock.reset()
+    details, _none, status = harness.operator_messages()
+    assert fa(request.tracking_code) in details.text
+    assert otexts.BTN_DONE in labels(status)
