@@ -268,4 +268,9 @@ async def on_note(update: Update, context: Context) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     operator.PRESS_HOOKS["needdocs"] = open_picker
     app.add_handler(CallbackQueryHandler(on_picker_button, pattern=pattern(FEATURE)))
-    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT, on_note))
+    # Replies in the operator group are read by several features, each in its own handler
+    # group so that all of them see every reply: the relay (0, replies to its threads), the
+    # rejection reason (1, replies to its prompt) and this note (2, replies to its prompt).
+    app.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.REPLY & filters.TEXT, on_note), group=2
+    )
