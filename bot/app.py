@@ -22,6 +22,7 @@ from bot.ratebudget import BudgetLimiter
 from bot.settings import Settings
 from handlers import register_all
 from handlers.deps import KEY, Deps
+from models import sla
 from models.catalog import Catalog, ServiceLexicon, load_catalog
 from models.ratebudget import Bucket, budget_key
 from models.service import Service
@@ -177,6 +178,10 @@ def build_application(
         inbox_owner=owner,
         office_hours=settings.office_window(),
     )
-    app.bot_data[KEY].extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
+    extra = app.bot_data[KEY].extra
+    extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
+    extra["documents_reminder_days"] = settings.documents_reminder_days
+    extra["digest_hour"] = settings.digest_hour
+    sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app

@@ -64,7 +64,7 @@ BANNER = (
     "skedbot local — پیام‌رسان: {messenger} — پایگاه داده: {database}\n"
     "شما «{name}» هستید (شناسه {user_id}). بنویسید و Enter بزنید؛ دکمه‌ها با شماره.\n"
     "دستورها: /photo PATH  /file PATH  /album PATH…  /contact [PHONE]  /location LAT LON  "
-    "/sticker  /voice  /op N  /op TEXT  /quit"
+    "/sticker  /voice  /op N  /op TEXT  /opsay TEXT  /quit"
 )
 BYE = "خداحافظ."
 NO_SUCH_FILE = "⚠️ فایل پیدا نشد: {path}"
@@ -305,6 +305,16 @@ class TerminalPhone:
             return
         await self._choose(choices[int(n) - 1])
 
+    async def _opsay(self, args: list[str]) -> None:
+        """Write in the operator group, as an operator, replying to the bot's newest message
+        there (the bot's prompts, «مدرک دیگر» say, take only such replies)."""
+        if not args:
+            self._print(USAGE.format(usage="/opsay TEXT"))
+            return
+        messages = self.standin.state.messages_in(self.operator.chat_id)
+        newest = messages[-1].message_id if messages else None
+        await self.operator.send_text(" ".join(args), reply_to=newest)
+
     def _read(self, args: list[str], usage: str) -> bytes | None:
         if len(args) != 1:
             self._print(USAGE.format(usage=usage))
@@ -388,6 +398,7 @@ _COMMANDS: dict[str, Callable[[TerminalPhone, list[str]], Awaitable[None]]] = {
     "/sticker": TerminalPhone._sticker,
     "/voice": TerminalPhone._voice,
     "/op": TerminalPhone._op,
+    "/opsay": TerminalPhone._opsay,
 }
 
 

@@ -101,6 +101,15 @@ class Settings(BaseSettings):
         frozenset(),
         description="Extra closed dates for the SLA clock, comma-separated YYYY-MM-DD (Gregorian)",
     )
+    documents_wait_days: int = Field(
+        7, description="Working days a citizen has to send documents asked for, then خاتمه"
+    )
+    documents_reminder_days: int = Field(
+        1, description="Working days before that last day when the citizen is reminded"
+    )
+    digest_hour: int = Field(
+        8, description="Hour (Asia/Tehran) of the staff's daily digest on working days, 24 = none"
+    )
     flood_limit: int = Field(
         30, description="Messages and button presses per user per minute before throttling"
     )

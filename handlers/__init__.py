@@ -29,6 +29,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         report,
         router,
         search,
+        sla,
         staff,
         start,
         track,
@@ -39,7 +40,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     # with the reason flow instead of rejecting at once
     features = (
         start, broadcast, browse, search, track, staff, relay, desk, reject, report, operator,
-        apply, router, guards,
+        sla, apply, router, guards,
     )  # fmt: skip
     for feature in features:
         feature.register(app)

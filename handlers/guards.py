@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 
 _STALE_QUERY = "query is too old"
 """The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
-GROUP_FEATURES = frozenset({"op", "desk"})
-"""Callback features that belong in a group: the status buttons of ``handlers.operator``
-and the desk's (``handlers.desk``), which check the chat and the presser themselves."""
+GROUP_FEATURES = frozenset({"op", "opdoc", "desk"})
+"""Callback features that belong in a group: the status buttons of ``handlers.operator``,
+the documents picker of ``handlers.sla.pick`` and the desk's (``handlers.desk``), which
+check the chat and the presser themselves."""
 
 
 async def flood_check(update: Update, context: Context) -> None:

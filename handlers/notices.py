@@ -18,8 +18,10 @@ from handlers import texts
 from handlers.delivery import Undeliverable, sender
 from handlers.deps import Deps
 from handlers.render import fa
+from handlers.sla import render as sla_render
 from handlers.texts import notices
-from models import clock
+from handlers.texts import sla as sla_texts
+from models import clock, sla
 from models.outbox import OutboxMessage
 from models.request import STATUS_NOTICE, RequestStatus, StatusEvent
 
@@ -53,8 +55,20 @@ async def send_status_notice(bot: telegram.Bot, deps: Deps, row: OutboxMessage) 
     event = await StatusEvent.get_or_none(id=row.ref or 0).prefetch_related("request__service")
     if event is None:
         raise Undeliverable("status event gone")
+    text, markup = notice_text(event), None
+    request = event.request
+    if event.status == RequestStatus.NEEDS_DOCUMENTS and request.docs_wanted:
+        # the documents staff picked: named, with the date and the «ارسال مدارک» button
+        text, markup = (
+            sla_render.documents_notice(request),
+            sla_render.send_documents_button(request),
+        )
+    elif event.status == RequestStatus.CLOSED and event.actor == "sla":
+        text = sla_texts.CLOSED_NOTICE.format(
+            code=fa(request.tracking_code), service=request.service.title, days=fa(sla.wait_days())
+        )
     try:
-        sent = await bot.send_message(row.chat_id, notice_text(event))
+        sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
     except Forbidden:
         await StatusEvent.filter(id=event.id).update(delivered_at=clock.now())
         raise

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import telegram
@@ -62,10 +62,13 @@ __all__ = [
     "ACTIONS",
     "ANNOUNCE_ALBUM",
     "ANNOUNCE_STATUS",
+    "PRESS_HOOKS",
     "desk_view",
     "queue_announcement",
     "register",
+    "staff_press",
     "status_keyboard",
+    "status_message_id",
     "status_text",
 ]
 
@@ -245,6 +248,7 @@ async def _send_group(
     documents: Sequence[RequestDocument],
     captions: Sequence[str],
     as_photos: bool,
+    reply_to: int | None = None,
 ) -> bool:
     """One album (or a single photo/document); by file id first, then by stored bytes."""
     attempts = (True, False) if all(d.messenger_file_id for d in documents) else (False,)
@@ -258,13 +262,17 @@ async def _send_group(
         try:
             if len(payloads) == 1:
                 if as_photos:
-                    await bot.send_photo(chat_id, payloads[0], caption=captions[0])
+                    await bot.send_photo(
+                        chat_id, payloads[0], caption=captions[0], reply_to_message_id=reply_to
+                    )
                 else:
-                    await bot.send_document(chat_id, payloads[0], caption=captions[0])
+                    await bot.send_document(
+                        chat_id, payloads[0], caption=captions[0], reply_to_message_id=reply_to
+                    )
             else:
                 kind = InputMediaPhoto if as_photos else InputMediaDocument
                 media = [kind(p, caption=c) for p, c in zip(payloads, captions, strict=True)]
-                await bot.send_media_group(chat_id, media)
+                await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)
             return True
         except BadRequest as exc:  # an expired or foreign file id: upload the bytes instead
             if deps_.is_rate_limit(exc.message):
@@ -355,6 +363,34 @@ async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage
 
 # ------------------------------------------------------------------ status buttons
 
+PressHook = Callable[[Update, Context, ServiceRequest], Awaitable[None]]
+PRESS_HOOKS: dict[str, PressHook] = {}
+"""Status actions whose press opens a flow of their own instead of moving at once, filled
+by that feature (``handlers.sla.pick``: «نیاز به مدرک» asks which documents first). The
+press is checked here in full (chat, operator, data, request) before the hook runs."""
+
+
+async def status_message_id(request_id: int) -> int | None:
+    """The group's status message of a request (the announcement's buttons), once sent."""
+    row = await OutboxMessage.get_or_none(dedup_key=f"announce:{request_id}:status")
+    return row.message_id if row is not None else None
+
+
+async def staff_press(update: Update, context: Context) -> bool:
+    """True for a press in the operator chat by an operator; otherwise refused with an alert.
+
+    For the buttons of flows opened from the status message (they carry their own data)."""
+    query = query_of(update)
+    d = deps(context)
+    chat_id = query.message.chat.id if query.message is not None else None
+    if d.operator_chat_id is None or chat_id != d.operator_chat_id:
+        await _refuse(update, otexts.WRONG_CHAT)
+        return False
+    if query.from_user.id not in d.operator_ids:
+        await _refuse(update, otexts.NOT_OPERATOR)
+        return False
+    return True
+
 
 async def _refuse(update: Update, text: str) -> None:
     query = query_of(update)
@@ -389,6 +425,10 @@ async def on_status_button(update: Update, context: Context) -> None:
     # group's to move (its staff and its notices live on the other messenger).
     if request is None or request.citizen.messenger != d.messenger:
         await _refuse(update, otexts.UNKNOWN_REQUEST)
+        return
+    hook = PRESS_HOOKS.get(cb.action)
+    if hook is not None:  # a press that opens a flow of its own («نیاز به مدرک»)
+        await hook(update, context, request)
         return
     status, _ = action
     try:

@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models import clock
 from models.catalog import DocumentSpec, ServiceCard
 from models.citizen import Citizen
 from models.dialog import DialogState, StaleDialog
@@ -47,6 +48,7 @@ from models.identifiers import (
 )
 from models.request import RequestDocument, ServiceRequest
 from models.service import Service
+from models.sla import filed_terms
 from models.workdays import WorkCalendar
 
 __all__ = [
@@ -445,7 +447,7 @@ async def file_request(
     missing = missing_steps(card, draft)
     if missing:
         raise IncompleteDraft(missing)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     deadline = calendar.add_working_days(now, card.duration_days)
     answers = draft.answers
     fields = {s.field: answers[s.name] for s in steps_for(card) if s.kind is StepKind.FIELD}
@@ -463,6 +465,7 @@ async def file_request(
             mobile=answers.get("mobile"),
             bill_id=answers.get("bill_id"),
             deadline=deadline,
+            terms=filed_terms(card),
         )
         # In card order: PostgreSQL's jsonb does not keep the draft's key order.
         for step in steps_for(card):

@@ -20,7 +20,7 @@ from tortoise.fields import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from models import outbox
+from models import clock, outbox, sla
 
 if TYPE_CHECKING:
     from models.citizen import Citizen
@@ -130,7 +130,35 @@ class ServiceRequest(Model):
     national_code = fields.CharField(max_length=10, null=True)
     mobile = fields.CharField(max_length=11, null=True)
     bill_id = fields.CharField(max_length=13, null=True)
-    deadline = fields.DatetimeField(null=True, description="SLA deadline from working days")
+    deadline = fields.DatetimeField(
+        null=True, description="SLA deadline from working days, moved by the days paused"
+    )
+    terms: dict[str, Any] | None = fields.JSONField(
+        null=True, description="the card's title, duration, documents and cost at filing"
+    )
+    paused_at = fields.DatetimeField(
+        null=True, description="when the wait for the citizen's documents began (clock paused)"
+    )
+    paused_days = fields.IntField(
+        default=0, db_default=0, description="working days the clock was paused in all"
+    )
+    docs_wanted: list[dict[str, Any]] | None = fields.JSONField(
+        null=True, description="documents asked for in the current wait, key and title each"
+    )
+    docs_due = fields.DatetimeField(null=True, description="last moment for the documents asked")
+    docs_reminded = fields.BooleanField(
+        default=False, db_default=False, description="the documents reminder is written"
+    )
+    warned_75 = fields.BooleanField(
+        default=False, db_default=False, description="staff warned at 75 percent of the time"
+    )
+    warned_breach = fields.BooleanField(
+        default=False, db_default=False, description="staff warned that the deadline passed"
+    )
+    rating = fields.SmallIntField(null=True, description="the citizen's 1 to 5 after done")
+    rating_comment = fields.TextField(
+        default="", db_default="", description="the citizen's optional comment with the rating"
+    )
     submitted_at = fields.DatetimeField(auto_now_add=True)
     closed_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -146,24 +174,51 @@ class ServiceRequest(Model):
         """Still waiting for staff or the citizen (not done, rejected, closed or cancelled)."""
         return self.status in OPEN_STATUSES
 
-    async def move_to(self, status: RequestStatus, *, actor: str, note: str = "") -> StatusEvent:
-        """Change status and queue the citizen's notice, atomically; refuses illegal moves."""
+    async def move_to(
+        self,
+        status: RequestStatus,
+        *,
+        actor: str,
+        note: str = "",
+        changes: dict[str, Any] | None = None,
+        notify: bool = True,
+    ) -> StatusEvent:
+        """Change status and queue the citizen's notice, atomically; refuses illegal moves.
+
+        ``changes``: other columns written in the same transaction (the documents asked
+        for); ``notify=False`` records the event as delivered (the citizen is answered
+        directly, e.g. their own cancel). The SLA clock pauses or resumes here."""
         async with in_transaction():
             fresh = await ServiceRequest.select_for_update().get(id=self.id)
-            if status not in TRANSITIONS[RequestStatus(fresh.status)]:
-                raise IllegalTransition(f"{fresh.status} -> {status}")
+            old = fresh.status
+            if status not in TRANSITIONS[RequestStatus(old)]:
+                raise IllegalTransition(f"{old} -> {status}")
             fresh.status = status
             fresh.announced_status = status
             if status not in OPEN_STATUSES:
-                fresh.closed_at = timezone.now()
+                fresh.closed_at = clock.now()
+            for name, value in (changes or {}).items():
+                setattr(fresh, name, value)
+            extra = sla.on_status_change(fresh, str(old), str(status))
             await fresh.save(
-                update_fields=["status", "announced_status", "closed_at", "updated_at"]
+                update_fields=list(
+                    {"status", "announced_status", "closed_at", "updated_at", *extra}
+                    | set(changes or {})
+                )
             )
             event = await StatusEvent.create(
-                request_id=self.id, status=status, actor=actor, note=note
+                request_id=self.id,
+                status=status,
+                actor=actor,
+                note=note,
+                delivered_at=None if notify else clock.now(),
             )
-            await queue_status_notice(event, fresh.citizen_id)  # type: ignore[attr-defined]
-        self.status, self.closed_at = fresh.status, fresh.closed_at
+            if notify:
+                await queue_status_notice(event, fresh.citizen_id)  # type: ignore[attr-defined]
+            await _after_status(fresh)
+        for name in ("status", "closed_at", "deadline", "paused_at", "paused_days", "docs_due"):
+            setattr(self, name, getattr(fresh, name))
+        self.docs_wanted = fresh.docs_wanted
         return event
 
 
@@ -234,11 +289,29 @@ async def record_external_status_changes() -> int:
             )
             await queue_status_notice(event, request.citizen_id)  # type: ignore[attr-defined]
             if request.status not in OPEN_STATUSES and request.closed_at is None:
-                request.closed_at = timezone.now()
+                request.closed_at = clock.now()
+            extra = sla.on_status_change(request, request.announced_status, request.status)
             request.announced_status = request.status
-            await request.save(update_fields=["announced_status", "closed_at"])
+            await request.save(update_fields=["announced_status", "closed_at", *extra])
+            await _after_status(request)
             written += 1
     return written
+
+
+async def _after_status(request: ServiceRequest) -> None:
+    """What a new status owes besides its notice: «انجام شد» asks for a rating, once."""
+    if request.status != RequestStatus.DONE:
+        return
+    from models.citizen import Citizen
+
+    citizen = await Citizen.get(id=request.citizen_id).only("id", "messenger", "chat_id")  # type: ignore[attr-defined]
+    await outbox.enqueue(
+        citizen.messenger,
+        citizen.chat_id,
+        sla.RATE_ASK,
+        ref=request.id,
+        dedup_key=f"rate:{request.id}",
+    )
 
 
 async def queue_status_notice(event: StatusEvent, citizen_id: int) -> None:

@@ -27,7 +27,14 @@ from models.dialog import DialogMoved, DialogState
 from models.draft import Draft, Edit, ReceivedFile, change_draft
 from models.storage import FileTooLarge, UnsupportedFileType
 
-__all__ = ["next_document", "on_document", "receipt_buttons", "show_album"]
+__all__ = [
+    "FileRefused",
+    "next_document",
+    "on_document",
+    "receipt_buttons",
+    "show_album",
+    "take_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +64,18 @@ async def next_document(update: Update, context: Context, turn: Turn) -> None:
     await forward(update, context, turn)
 
 
-async def _receive_file(
-    update: Update, context: Context, turn: Turn, message: Message, kind: str
-) -> None:
-    """Download, check by content, store, and write into the dialog before answering."""
-    step = turn.step
-    assert step.document is not None
+class FileRefused(Exception):
+    """A file not kept; ``why`` is the citizen's explanation. ``early``: refused before
+    download (an album's items are then explained once)."""
+
+    def __init__(self, why: str, *, early: bool = False) -> None:
+        super().__init__(why)
+        self.why, self.early = why, early
+
+
+async def take_file(context: Context, message: Message, kind: str) -> tuple[ReceivedFile, bool]:
+    """Download one photo or document, check it by content and store it: the file and
+    whether it is an image. Shared by filing and by documents sent later for a request."""
     store = deps(context).store
     if kind == "photo":
         media: Any = message.photo[-1]
@@ -71,8 +84,28 @@ async def _receive_file(
         media = message.document
         limit = store.declared_limit(media.mime_type, media.file_name)
     if media.file_size and media.file_size > limit:
-        await refuse(update, context, turn, message, too_large(media.file_size, limit))
-        return
+        raise FileRefused(too_large(media.file_size, limit), early=True)
+    try:
+        remote = await media.get_file()
+        data = bytes(await remote.download_as_bytearray())
+    except TelegramError as error:
+        log.warning("document download failed: %s", type(error).__name__)
+        raise FileRefused(texts.FILE_DOWNLOAD_FAILED) from error
+    try:
+        stored = await asyncio.to_thread(store.save, data)
+    except FileTooLarge as error:
+        raise FileRefused(too_large(error.size, error.limit)) from error
+    except UnsupportedFileType as error:
+        raise FileRefused(texts.FILE_UNSUPPORTED) from error
+    return ReceivedFile.from_stored(stored, media.file_id), stored.kind.is_image
+
+
+async def _receive_file(
+    update: Update, context: Context, turn: Turn, message: Message, kind: str
+) -> None:
+    """Download, check by content, store, and write into the dialog before answering."""
+    step = turn.step
+    assert step.document is not None
     if len(turn.draft.files(step)) >= MAX_FILES_PER_DOCUMENT:
         await refuse(
             update,
@@ -85,22 +118,14 @@ async def _receive_file(
         )
         return
     try:
-        remote = await media.get_file()
-        data = bytes(await remote.download_as_bytearray())
-    except TelegramError as error:
-        log.warning("document download failed: %s", type(error).__name__)
-        await ask(update, context, turn, texts.FILE_DOWNLOAD_FAILED)
+        received, is_image = await take_file(context, message, kind)
+    except FileRefused as refused:
+        if refused.early:
+            await refuse(update, context, turn, message, refused.why)
+        else:
+            await ask(update, context, turn, refused.why)
         return
-    try:
-        stored = await asyncio.to_thread(store.save, data)
-    except FileTooLarge as error:
-        await ask(update, context, turn, too_large(error.size, error.limit))
-        return
-    except UnsupportedFileType:
-        await ask(update, context, turn, texts.FILE_UNSUPPORTED)
-        return
-    received = ReceivedFile.from_stored(stored, media.file_id)
-    await _keep_file(update, context, turn, message, received, stored.kind.is_image)
+    await _keep_file(update, context, turn, message, received, is_image)
 
 
 async def _keep_file(

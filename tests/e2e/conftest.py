@@ -39,6 +39,7 @@ class Harness:
         self.settings = Settings(
             _env_file=None,
             storage_dir=storage,
+            digest_hour=24,  # no daily digest in the group unless a test asks for one
             **{
                 f"{messenger}_operator_chat_id": OPERATOR_CHAT,
                 f"{messenger}_admin_ids": str(ADMIN_ID),

@@ -298,8 +298,11 @@ async def test_concurrent_dispatchers_send_each_notice_once(harness) -> None:
     # the harness's own worker is a third dispatcher running beside these two
     await asyncio.gather(deliver_outbox(apps), deliver_outbox(apps))
     await eventually(all_delivered)
-    for person in people:
-        assert [m.text.split("\n")[-1] for m in person.inbox] == [
+    for person in people:  # each notice once, then «انجام شد»'s one rating question
+        await person.wait_for_reply(count=4)
+        notices_, [question] = person.inbox[:3], person.inbox[3:]
+        assert labels(question) == [fa(n) for n in range(1, 6)]
+        assert [m.text.split("\n")[-1] for m in notices_] == [
             notices.STATUS_NOTICE.split("\n")[-1].format(status=texts.STATUS_LABELS[s])
             for s in ("in_review", "in_progress", "done")
         ]
