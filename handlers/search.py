@@ -48,6 +48,8 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     if kind is not None:
         await offtopic.answer_kind(update, context, kind)
         return
+    if len(result.needs) > 1 and await _offer_needs(update, context, result.needs):
+        return
     if result.decision == "service":
         service = await Service.get_or_none(code=result.best, active=True)
         if service is not None:
@@ -67,6 +69,16 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         else keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")])
     )
     await send(update, context, texts.SEARCH_NONE.format(services=texts.BTN_SERVICES), staff)
+
+
+async def _offer_needs(update: Update, context: Context, codes: tuple[str, ...]) -> bool:
+    """Two needs in one message: each service as a button (False: not two active ones)."""
+    by_code = {s.code: s.title for s in await Service.filter(code__in=codes, active=True)}
+    items = [(c, by_code[c]) for c in codes if c in by_code]
+    if len(items) < 2:
+        return False
+    await send(update, context, texts.SEARCH_TWO_NEEDS, keyboards.services(items, back=False))
+    return True
 
 
 async def on_search_flow(update: Update, context: Context, state: DialogState) -> None:

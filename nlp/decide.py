@@ -65,6 +65,10 @@ class MatchResult:
     tracking_code: str | None = None
     """The tracking code the message quotes (:mod:`nlp.codes`), whatever was decided: the
     tracking handler looks up this one, so a code is recognised once, by one rule."""
+    needs: tuple[str, ...] = ()
+    """A message asking for two things at once («کنتورم خرابه و قبضم هم زیاد اومده»): each
+    distinct service its clauses ask for, strongest first; empty for one need (see
+    :meth:`nlp.matcher.IntentMatcher.match`)."""
 
     @property
     def best(self) -> str:

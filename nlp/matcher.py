@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -79,6 +80,19 @@ _FILED_NOUNS = frozenset({"ثبت", "درخواست", "اعتراض", "شکای�
 _FILED_VERBS = frozenset(
     {"کردم", "کردیم", "دادم", "دادیم", "بودم", "بودیم", "زدم", "زدیم", "فرستادم", "فرستادیم"}
 )
+_CLAUSE_BREAK = re.compile(
+    r"[،,.;؛!?؟\n]+|\s(?:و|همچنین|ضمنا|ضمناً|بعدشم|بعلاوه)\s", re.IGNORECASE
+)
+"""Where one need may end and another begin: punctuation, «و» between words, «ضمناً»…"""
+NEED_FLOOR = 0.15
+"""A clause names a need of its own when a lexicon entry or n-gram of ours hit in it and
+its best service blends to at least this: half a confident answer's ``service_floor``,
+since a short clause («کنتورم خرابه») is rarely confident between two meter services."""
+NEED_LEXICON = 1.0
+"""…and the lexicon alone gives that service at least this (NONE_FLOOR): the learned
+scorer's guess over a clause of stray words («درخاستش رو کجا بدم») is no second need.
+One of the needs must also be confident (``Blend.service_floor``)."""
+_MAX_CLAUSES = 6
 _WAITING = frozenset(
     {"جواب", "جوابش", "نتیجه", "نتیجش", "نتیجه‌اش", "خبری", "خبر", "هنوز", "منتظر", "چی", "چه",
      "شد", "مرحله", "وضعیت", "کی", "کجا", "رسید", "نیامده", "نیومده", "ندادند", "ندادن"}
@@ -285,8 +299,53 @@ class IntentMatcher:
         return found[0] if found else None
 
     def match(self, text: str) -> MatchResult:
-        """Decide what ``text`` asks for."""
-        return self.decide(self.signals(text))
+        """Decide what ``text`` asks for; a message naming two services gets ``needs``."""
+        result = self.decide(self.signals(text))
+        if result.decision in ("service", "ambiguous"):
+            needs = self.needs(text, result)
+            if needs:
+                return replace(result, needs=needs)
+        return result
+
+    def needs(self, text: str, result: MatchResult | None = None) -> tuple[str, ...]:
+        """The distinct services a message asks for, when it asks for more than one.
+
+        The message is cut into clauses (at «و», «،», «.», «ضمناً»…) and each is matched
+        alone; a clause counts when it is about our domain and its best service is
+        confident on its own. Two clauses with different services are two needs:
+        «کنتورم خرابه و قبضم هم زیاد اومده» asks for a meter and a bill dispute. The whole
+        message's best service, when it is one of them, comes first. One need: ().
+        """
+        clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+        if not 1 < len(clauses) <= _MAX_CLAUSES:
+            return ()
+        found: list[tuple[str, tuple[str, ...]]] = []  # (code, the clause's top two)
+        strong = False
+        for clause in clauses:
+            signals = self.signals(clause)
+            if not signals.evidence or signals.code_found:
+                continue
+            part = self.decide(signals)
+            code, score = part.ranked[0]
+            if (
+                part.decision in ("service", "ambiguous")
+                and score >= NEED_FLOOR
+                and signals.lexicon.get(code, 0.0) >= NEED_LEXICON
+            ):
+                found.append((code, tuple(part.top(2))))
+                strong = strong or score >= BLEND.service_floor
+        needs: list[str] = []
+        for code, near in found:
+            # distinct: neither clause ranks the other's service among its first two
+            # («کنتور وسط دیواره» / «می‌خوایم جابجاش کنیم» are one relocation)
+            if all(code not in other and c not in near for c, other in found if c != code):
+                if code not in needs:
+                    needs.append(code)
+        if len(needs) < 2 or not strong:
+            return ()
+        if result is not None and result.best in needs:
+            needs.sort(key=lambda c: c != result.best)
+        return tuple(needs[:3])
 
     def signals(self, text: str) -> Signals:
         """Everything the decision looks at, before any threshold is applied."""

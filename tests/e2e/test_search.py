@@ -137,3 +137,16 @@ async def test_nlp_misses_lists_frequent_unmatched_queries(database_url) -> None
         env=env,
     ).stdout.splitlines()
     assert out == ["2\tقبض اب", "1\tسلام"]
+
+
+async def test_two_needs_in_one_message_offer_both_services(harness) -> None:
+    """«کنتورم خرابه و قبضم هم زیاد اومده»: the meter and the bill, each a button."""
+    person = harness.person()
+    await person.send_text("کنتورم خرابه و قبضم هم زیاد اومده")
+    [offer] = await person.wait_for_reply()
+    assert offer.text == texts.SEARCH_TWO_NEEDS
+    labels = [label for row in offer.inline_buttons for label, _ in row]
+    assert labels == ["اعتراض به صورتحساب", "تعویض کنتور"], labels
+    await person.press(labels[1])  # the second need opens as well as the first
+    [card] = await person.wait_for_reply()
+    assert card.text.startswith("📄 شناسنامه خدمت: تعویض کنتور")
