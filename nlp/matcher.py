@@ -80,9 +80,7 @@ _FILED_NOUNS = frozenset({"ثبت", "درخواست", "اعتراض", "شکای�
 _FILED_VERBS = frozenset(
     {"کردم", "کردیم", "دادم", "دادیم", "بودم", "بودیم", "زدم", "زدیم", "فرستادم", "فرستادیم"}
 )
-_CLAUSE_BREAK = re.compile(
-    r"[،,.;؛!?؟\n]+|\s(?:و|همچنین|ضمنا|ضمناً|بعدشم|بعلاوه)\s", re.IGNORECASE
-)
+_CLAUSE_BREAK = re.compile(r"[،,.;؛!?؟\n]+|\s(?:و|همچنین|ضمنا|ضمناً|بعدشم|بعلاوه)\s", re.IGNORECASE)
 """Where one need may end and another begin: punctuation, «و» between words, «ضمناً»…"""
 NEED_FLOOR = 0.15
 """A clause names a need of its own when a lexicon entry or n-gram of ours hit in it and
@@ -338,9 +336,9 @@ class IntentMatcher:
         for code, near in found:
             # distinct: neither clause ranks the other's service among its first two
             # («کنتور وسط دیواره» / «می‌خوایم جابجاش کنیم» are one relocation)
-            if all(code not in other and c not in near for c, other in found if c != code):
-                if code not in needs:
-                    needs.append(code)
+            distinct = all(code not in o and c not in near for c, o in found if c != code)
+            if distinct and code not in needs:
+                needs.append(code)
         if len(needs) < 2 or not strong:
             return ()
         if result is not None and result.best in needs:
