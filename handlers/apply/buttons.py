@@ -11,6 +11,7 @@ from telegram import Update
 
 from handlers import flows
 from handlers import texts as general
+from handlers.apply import leave
 from handlers.apply.documents import next_document
 from handlers.apply.turn import Turn, ask, load_turn
 from handlers.callbacks import Callback
@@ -25,13 +26,17 @@ __all__ = ["on_button"]
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """app:start:CODE from the card; app:more / app:next on a file's receipt."""
+    """app:start:CODE from the card; app:more / app:next on a file's receipt; app:stay /
+    app:leave when a new need interrupts (:mod:`.leave`)."""
     query = query_of(update)
     cb = Callback.parse(query.data)
     if cb is not None and cb.action == "start":
         await _start(update, context, cb.arg)
         return
     state = await flows.current(update, context) if cb is not None else None
+    if cb is not None and cb.action in leave.ACTIONS:
+        await leave.on_leave_button(update, context, cb, state)
+        return
     if cb is None or state is None or not _on_open_receipt(cb, state):
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return

@@ -16,6 +16,7 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 
 from handlers import keyboards
+from handlers.apply.leave import offer_leave
 from handlers.apply.prompts import too_large
 from handlers.apply.turn import Turn, ask, forward, refuse
 from handlers.common import Context, send, sender_of
@@ -51,6 +52,8 @@ async def on_document(
     if message.text in (texts.BTN_NEXT, texts.BTN_SKIP):
         await next_document(update, context, turn)
         return
+    if message.text and await offer_leave(update, context, turn, message.text):
+        return  # a new need, not a missing photo: ask whether to leave the dialog
     await refuse(update, context, turn, message, texts.WANT_FILE.format(title=step.document.title))
 
 
