@@ -27,6 +27,7 @@ from models.catalog import Catalog, ServiceLexicon, load_catalog
 from models.ratebudget import Bucket, budget_key
 from models.service import Service
 from models.storage import DocumentStore
+from models.tagging import matcher_version, taught
 from models.workdays import WorkCalendar
 from nlp import IntentMatcher
 
@@ -34,6 +35,7 @@ __all__ = [
     "SharedResources",
     "build_application",
     "load_matcher",
+    "matcher_catalog",
     "set_commands",
     "shared_resources",
 ]
@@ -51,10 +53,18 @@ class SharedResources:
     matcher: IntentMatcher
     store: DocumentStore
     calendar: WorkCalendar
+    matcher_version: int = 0
+    """The ``models.tagging`` version the matcher was built from (``bot.learning``)."""
 
 
 async def load_matcher() -> IntentMatcher:
-    """The matcher over the active services in the database (seeded from the catalog).
+    """The matcher over the database's catalog (see :func:`matcher_catalog`) and the
+    messages staff tagged (``models.tagging``)."""
+    return build_matcher(await matcher_catalog(), await taught())
+
+
+async def matcher_catalog() -> Catalog:
+    """The catalog the matcher is built over: the active services in the database.
 
     Lexicon entries of services come from the database (staff edit them there); the
     ``track``/``none`` lexicon and every intent's example messages come from the catalog
@@ -75,14 +85,13 @@ async def load_matcher() -> IntentMatcher:
                 negative=tuple(service.lexicon.get("negative", ())),
             )
     active = {s.code for s in services} | set(BOT_INTENTS)
-    catalog = Catalog(
+    return Catalog(
         categories=file_catalog.categories,
         services=tuple(s.to_card() for s in services),
         lexicon=lexicon,
         examples={c: texts for c, texts in file_catalog.examples.items() if c in active},
         kinds=file_catalog.kinds,
     )
-    return build_matcher(catalog)
 
 
 async def shared_resources(
@@ -94,13 +103,17 @@ async def shared_resources(
     (the test suite builds it once, not once per simulated process start).
     """
     mb = 1024 * 1024
-    matcher = matcher or await load_matcher()
+    version = 0
+    if matcher is None:
+        version = await matcher_version()  # read first: a tag meanwhile means a rebuild
+        matcher = await load_matcher()
     # The matcher's index is a few hundred thousand long-lived objects that never die.
     # Frozen, the collector stops re-walking them in every full collection, which would
     # otherwise land as a multi-millisecond pause inside some citizen's match().
     gc.freeze()
     return SharedResources(
         matcher=matcher,
+        matcher_version=version,
         store=DocumentStore(
             settings.storage_dir,
             max_image_size=int(settings.max_image_mb * mb),
@@ -182,6 +195,7 @@ def build_application(
     extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
     extra["documents_reminder_days"] = settings.documents_reminder_days
     extra["digest_hour"] = settings.digest_hour
+    extra["matcher_version"] = resources.matcher_version
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app

@@ -42,10 +42,12 @@ async def _seed(settings: Settings) -> str:
     )
 
 
-async def _nlp_misses(settings: Settings, limit: int) -> list[tuple[str, int]]:
+async def _nlp_misses(settings: Settings, limit: int) -> list[tuple[str, int, str]]:
+    """(normalised text, times, the service staff tagged it with or "")."""
     from tortoise.functions import Count
 
     from models.querylog import QueryLog
+    from models.tagging import taught
 
     await init_db(settings.database_url)
     try:
@@ -57,9 +59,10 @@ async def _nlp_misses(settings: Settings, limit: int) -> list[tuple[str, int]]:
             .limit(limit)
             .values_list("normalized", "n")
         )
+        tags = {text: code for code, texts in (await taught()).items() for text in texts}
     finally:
         await close_db()
-    return [(text, n) for text, n in rows]
+    return [(text, n, tags.get(text, "")) for text, n in rows]
 
 
 def _nlp_eval(path: str) -> int:
@@ -140,8 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "nlp-eval":
             return _nlp_eval(args.file)
         elif args.command == "nlp-misses":
-            for text, n in asyncio.run(_nlp_misses(settings, args.limit)):
-                print(f"{n}\t{text}")
+            for text, n, code in asyncio.run(_nlp_misses(settings, args.limit)):
+                print(f"{n}\t{text}\t🏷 {code}" if code else f"{n}\t{text}")
     except DatabaseUnavailable as exc:
         print(f"skedbot: database unavailable: {exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ the card exists, its title and description are added.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from models.catalog import Catalog
 from models.catalog.kinds import KIND_PREFIX
 from nlp import IntentMatcher, ServiceText
@@ -15,10 +17,14 @@ from nlp import IntentMatcher, ServiceText
 __all__ = ["build_matcher", "service_texts"]
 
 
-def service_texts(catalog: Catalog) -> list[ServiceText]:
+def service_texts(
+    catalog: Catalog, taught: Mapping[str, Sequence[str]] | None = None
+) -> list[ServiceText]:
     """One ServiceText per intent: every lexicon entry, plus cards (and example-only
     intents) that have no entry. Examples are attached to every intent that has them,
-    ``track`` and ``none`` included: those have no card but need training data most."""
+    ``track`` and ``none`` included: those have no card but need training data most.
+    ``taught``: code -> messages staff tagged (``models.tagging``)."""
+    taught = taught or {}
     cards = {card.code: card for card in catalog.services}
     codes = list(catalog.lexicon) + [code for code in cards if code not in catalog.lexicon]
     codes += [code for code in catalog.examples if code not in codes]
@@ -35,6 +41,7 @@ def service_texts(catalog: Catalog) -> list[ServiceText]:
                 phrases=lexicon.phrases if lexicon else (),
                 negative=lexicon.negative if lexicon else (),
                 examples=catalog.examples.get(code, ()),
+                taught=tuple(taught.get(code, ())),
             )
         )
     # kinds of «not ours» teach the learned scorer and name the kind; no lexicon entry
@@ -45,7 +52,9 @@ def service_texts(catalog: Catalog) -> list[ServiceText]:
     return texts
 
 
-def build_matcher(catalog: Catalog) -> IntentMatcher:
+def build_matcher(
+    catalog: Catalog, taught: Mapping[str, Sequence[str]] | None = None
+) -> IntentMatcher:
     """Build the matcher for ``catalog`` (done once at start-up, well under a second:
     the learned scorer trains here, from the catalog's examples)."""
-    return IntentMatcher.from_catalog(service_texts(catalog))
+    return IntentMatcher.from_catalog(service_texts(catalog, taught))

@@ -32,6 +32,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         sla,
         staff,
         start,
+        tagging,
         track,
     )
 
@@ -40,7 +41,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     # with the reason flow instead of rejecting at once
     features = (
         start, broadcast, browse, search, track, staff, relay, desk, reject, report, operator,
-        sla, apply, router, guards,
+        sla, tagging, apply, router, guards,
     )  # fmt: skip
     for feature in features:
         feature.register(app)

@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 
 _STALE_QUERY = "query is too old"
 """The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
-GROUP_FEATURES = frozenset({"op", "opdoc", "desk"})
+GROUP_FEATURES = frozenset({"op", "opdoc", "desk", "tag"})
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
-the documents picker of ``handlers.sla.pick`` and the desk's (``handlers.desk``), which
+the documents picker of ``handlers.sla.pick``, the desk's (``handlers.desk``) and the tags of
+``handlers.tagging``, which
 check the chat and the presser themselves."""
 
 

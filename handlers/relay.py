@@ -30,6 +30,7 @@ from handlers.common import Context, citizen_of, send, send_main_menu
 from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa
+from handlers.tagging import tag_keyboard
 from handlers.texts import operator as otexts
 from handlers.texts import relay as rtexts
 from models import clock, outbox
@@ -69,6 +70,9 @@ RELAY_COPY = "relay.copy"
 """Outbox kind: a citizen's message copied under its header (``ref`` = relay message id)."""
 RELAY_REPLY = "relay.reply"
 """Outbox kind: an operator's reply sent to the citizen (``ref`` = relay message id)."""
+
+TAGGABLE = ("text", "message")
+"""Kinds a copy of which staff may tag (``message``: an offered one, most often a text)."""
 
 RELAYABLE = ("text", "voice", "photo", "document", "video", "audio", "video_note")
 """Kinds of message that go both ways; stickers, contacts, locations do not."""
@@ -310,7 +314,11 @@ async def send_copy(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int |
     header = item.relay.header_message_id
     reply = ReplyParameters(header, allow_sending_without_reply=True) if header else None
     copied = await bot.copy_message(
-        row.chat_id, item.source_chat_id, item.source_message_id, reply_parameters=reply
+        row.chat_id,
+        item.source_chat_id,
+        item.source_message_id,
+        reply_parameters=reply,
+        reply_markup=tag_keyboard() if item.kind in TAGGABLE else None,  # staff teach the matcher
     )
     await RelayMessage.filter(id=item.id).update(target_message_id=copied.message_id)
     return copied.message_id

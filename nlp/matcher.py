@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from operator import add
 
+from models.digits import mask_digits
 from nlp.codes import tracking_code
 from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
@@ -109,6 +110,9 @@ class ServiceText:
     negative: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     """Labelled messages asking for this intent: the learned scorer's training data."""
+    taught: tuple[str, ...] = ()
+    """Messages staff tagged with this intent, normalised and digit-masked as queries are
+    logged: examples too, and the same message again is answered with this intent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,9 +244,10 @@ class IntentMatcher:
                 documents[code].extend(words)
         self._ngrams = CharNgramIndex(documents)
         self._word_parts: dict[str, tuple[tuple[float, ...], float]] = {}
+        self._taught = {t: s.code for s in services for t in s.taught}
         self._learned = NaiveBayes(
             {
-                s.code: [self.features(t) for t in s.examples]
+                s.code: [self.features(t) for t in (*s.examples, *s.taught)]
                 for s in services + learned_only
                 if s.examples
             }
@@ -257,6 +262,10 @@ class IntentMatcher:
         """Normalised content words without ZWNJ (the matching form)."""
         words = [w.replace(ZWNJ, "") for w in self._normalizer.normalize(text).split()]
         return [w for w in words if w not in self._stop]
+
+    def normalize(self, text: str) -> str:
+        """``text`` in the form queries are matched (and logged) in."""
+        return self._normalizer.normalize(text)
 
     def features(self, text: str) -> dict[str, float]:
         """The learned scorer's features of ``text`` (see :func:`nlp.learned.features`)."""
@@ -298,7 +307,12 @@ class IntentMatcher:
 
     def match(self, text: str) -> MatchResult:
         """Decide what ``text`` asks for; a message naming two services gets ``needs``."""
-        result = self.decide(self.signals(text))
+        signals = self.signals(text)
+        result = self.decide(signals)
+        if self._taught:
+            code = self._taught.get(mask_digits(signals.normalized))
+            if code is not None:
+                result = _as_taught(result, code)
         if result.decision in ("service", "ambiguous"):
             needs = self.needs(text, result)
             if needs:
@@ -571,6 +585,14 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _as_taught(result: MatchResult, code: str) -> MatchResult:
+    """Staff said what this very message asks for: ``code`` first, decided."""
+    ranked = sorted(result.ranked, key=lambda cs: cs[0] != code)
+    if code in (TRACK, NONE):
+        return replace(result, decision=code, ranked=ranked, candidates=())
+    return replace(result, decision="service", ranked=ranked, candidates=(code,), kind="")
 
 
 def _closest(terms: tuple[str, ...], positions: dict[str, list[int]]) -> tuple[int, ...]:
