@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(
         5, description="Seconds between edits of a running broadcast's progress message"
     )
+    api_host: str = Field("127.0.0.1", description="Address `skedbot api` binds")
+    api_port: int = Field(8081, description="Port `skedbot api` binds")
+    api_tokens: SecretStr | None = Field(
+        None,
+        description="Back-office API tokens, comma-separated name:scope:token "
+        "(scope read or write; token may be sha256=HEX)",
+    )
 
     @field_validator(
         "telegram_admin_ids",
@@ -149,7 +156,7 @@ class Settings(BaseSettings):
     def _date_list(cls, value: object) -> frozenset[date]:
         return frozenset(date.fromisoformat(part) for part in _split(value))
 
-    @field_validator("telegram_token", "bale_token", "webhook_secret", mode="before")
+    @field_validator("telegram_token", "bale_token", "webhook_secret", "api_tokens", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

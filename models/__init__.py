@@ -19,6 +19,7 @@ MODEL_MODULES: list[str] = [
     "models.ratebudget",
     "models.relay",
     "models.desk",
+    "models.apitoken",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 
