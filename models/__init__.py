@@ -19,6 +19,8 @@ MODEL_MODULES: list[str] = [
     "models.ratebudget",
     "models.relay",
     "models.desk",
+    "models.outage",
+    "models.incident",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 
