@@ -182,6 +182,9 @@ def build_application(
     extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
     extra["documents_reminder_days"] = settings.documents_reminder_days
     extra["digest_hour"] = settings.digest_hour
+    extra["outage_evening_hour"] = settings.outage_evening_hour
+    extra["outage_soon_minutes"] = settings.outage_soon_minutes
+    extra["incident_window_minutes"] = settings.incident_window_minutes
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app

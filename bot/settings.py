@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(
         5, description="Seconds between edits of a running broadcast's progress message"
     )
+    outage_evening_hour: int = Field(
+        20, description="Hour (Asia/Tehran) of the evening-before notice of a planned outage"
+    )
+    outage_soon_minutes: int = Field(
+        60, description="Minutes before a planned outage when subscribers are told again"
+    )
+    incident_window_minutes: int = Field(
+        30, description="Minutes within which outage reports from one area make one incident"
+    )
 
     @field_validator(
         "telegram_admin_ids",

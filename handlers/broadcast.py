@@ -26,11 +26,14 @@ from handlers.callbacks import Callback, pattern
 from handlers.common import Context, citizen_of, send
 from handlers.delivery import MESSAGE, Postponed, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
+from handlers.outages import area_names
 from handlers.render import fa
 from handlers.texts import broadcast as texts
 from handlers.texts import operator as otexts
+from handlers.texts import outages as ot
 from models import broadcast as model
 from models import clock, outbox
+from models.areas import areas
 from models.broadcast import Audience, Broadcast, BroadcastState, Progress
 from models.dialog import DialogState
 from models.outbox import OutboxMessage, Priority
@@ -89,6 +92,8 @@ def _audience_name(audience: Audience, services: dict[str, str] | None = None) -
         return texts.AUD_MESSENGER.format(messenger=otexts.MESSENGER_NAMES.get(audience.arg, ""))
     if audience.kind == "open":
         return texts.AUD_OPEN
+    if audience.kind == "a":
+        return ot.AUD_AREA_ITEM.format(area=area_names([audience.arg]))
     if audience.kind == "s":
         title = (services or {}).get(audience.arg, audience.arg)
         return texts.AUD_SERVICE_ITEM.format(service=title)
@@ -240,6 +245,7 @@ def _audience_keyboard(b: Broadcast) -> InlineKeyboardMarkup:
         ),
         choice(texts.AUD_OPEN, "open"),
         choice(texts.AUD_SERVICE, "s"),
+        choice(ot.AUD_AREA, "a"),
         (texts.BTN_CANCEL, "bc", "no", str(b.id)),
     ]
     return keyboards.rows(keyboards.button(*option) for option in options)
@@ -286,6 +292,11 @@ async def on_audience(update: Update, context: Context, arg: str) -> None:
             if len(f"bc:aud:{b.id}.s.{service}".encode()) <= 64
         ]
         await send(update, context, texts.CHOOSE_SERVICE, keyboards.rows(buttons))
+        return
+    if code == "a":  # which area: one more question
+        await query.answer()
+        buttons = [keyboards.button(a.name, "bc", "aud", f"{b.id}.a.{a.key}") for a in areas()]
+        await send(update, context, ot.CHOOSE_AREA, keyboards.rows(buttons, width=2))
         return
     audience = Audience(code)
     try:

@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 
 _STALE_QUERY = "query is too old"
 """The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
-GROUP_FEATURES = frozenset({"op", "opdoc", "desk"})
+GROUP_FEATURES = frozenset({"op", "opdoc", "desk", "inc"})
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
 the documents picker of ``handlers.sla.pick`` and the desk's (``handlers.desk``), which
-check the chat and the presser themselves."""
+check the chat and the presser themselves (also ``handlers.incidents``)."""
 
 
 async def flood_check(update: Update, context: Context) -> None:

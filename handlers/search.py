@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, keyboards, offtopic, relay, texts, track
+from handlers import flows, keyboards, offtopic, outages, relay, texts, track
 from handlers.browse import send_card
 from handlers.callbacks import pattern
 from handlers.common import Context, message_of, query_of, send, send_main_menu
@@ -47,6 +47,9 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     kind = offtopic.kind_of(result.kind) if result.decision == "none" else None
     if kind is not None:
         await offtopic.answer_kind(update, context, kind)
+        return
+    if result.decision == "service" and result.best == outages.SCHEDULE_SERVICE:
+        await outages.answer_schedule(update, context)  # the citizen's areas, or subscribe
         return
     if result.decision == "service":
         service = await Service.get_or_none(code=result.best, active=True)

@@ -33,9 +33,7 @@ class Area:
 
 def _normal(name: str) -> str:
     """Names compared without spaces, ZWNJ or Arabic letter forms."""
-    return (
-        name.replace("\u200c", "").replace(" ", "").replace("ي", "ی").replace("ك", "ک").lower()
-    )
+    return name.replace("\u200c", "").replace(" ", "").replace("ي", "ی").replace("ك", "ک").lower()
 
 
 @cache
@@ -68,7 +66,5 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def area_at(lat: float, lon: float) -> Area | None:
     """The nearest area whose radius holds the point, or None."""
-    inside = [
-        (d, a) for a in areas() if (d := distance_km(lat, lon, a.lat, a.lon)) <= a.radius_km
-    ]
+    inside = [(d, a) for a in areas() if (d := distance_km(lat, lon, a.lat, a.lon)) <= a.radius_km]
     return min(inside, key=lambda pair: pair[0])[1] if inside else None
