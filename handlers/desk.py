@@ -21,11 +21,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from handlers import keyboards, texts
-from handlers.callbacks import Callback
+from handlers import texts
+from handlers.callbacks import Callback, CallbackFeature, RowArg
 from handlers.common import Context
 from handlers.deps import Deps, deps
-from handlers.operator import ANNOUNCE_ALBUM, _album_rows, desk_view
+from handlers.operator import ANNOUNCE_ALBUM, DESK, _album_rows, desk_view
 from handlers.render import fa
 from handlers.texts import desk as dtexts
 from handlers.texts import operator as otexts
@@ -41,7 +41,6 @@ __all__ = ["actor_of", "load_request", "register", "staff_check"]
 
 log = logging.getLogger(__name__)
 
-_REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")
 _CODE_IN_TEXT = re.compile(r"[0-9۰-۹٠-٩][0-9۰-۹٠-٩ \-]{7,14}[0-9۰-۹٠-٩]")
 QUEUE_MAX = 30
 MESSAGE_MAX = 4000
@@ -80,21 +79,22 @@ async def load_request(d: Deps, *, request_id: int | None = None, code: str | No
 
 
 async def _pressed_request(
-    update: Update, context: Context
+    update: Update, context: Context, feature: CallbackFeature = DESK
 ) -> tuple[Callback, ServiceRequest] | None:
-    """Checks common to every desk button; answers the refusal itself."""
+    """Checks common to every desk button (and «رد درخواست», a ``feature`` of
+    ``handlers.operator``'s); answers the refusal itself."""
     query = update.callback_query
     assert query is not None
     refusal = staff_check(update, context)
     if refusal is not None:
         await query.answer(refusal, show_alert=True)
         return None
-    cb = Callback.parse(query.data)
-    request_id = cb.arg.split(".")[0] if cb is not None else ""
-    if cb is None or not _REQUEST_ID.match(request_id):
+    cb = feature.parse(query.data)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    if cb is None or row is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return None
-    request = await load_request(deps(context), request_id=int(request_id))
+    request = await load_request(deps(context), request_id=row.id)
     if request is None:
         await query.answer(otexts.UNKNOWN_REQUEST, show_alert=True)
         return None
@@ -307,7 +307,7 @@ async def show_request(message: Message, context: Context, code: str) -> None:
     await desk.record(actor_of(d, user.id if user else 0), "find", request.id)
     _, markup = await desk_view(request)
     if await RequestDocument.exists(request_id=request.id):
-        resend = keyboards.button(dtexts.BTN_RESEND_DOCUMENTS, "desk", "docs", str(request.id))
+        resend = DESK.button(dtexts.BTN_RESEND_DOCUMENTS, "docs", request.id)
         rows = [list(row) for row in (markup.inline_keyboard if markup else ())]
         markup = InlineKeyboardMarkup([*rows, [resend]])
     await _reply(message, await find_text(d, request), markup)
@@ -406,8 +406,8 @@ async def on_documents_button(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     groups = filters.ChatType.GROUPS
-    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^desk:(claim|release):"))
-    app.add_handler(CallbackQueryHandler(on_documents_button, pattern=r"^desk:docs:"))
+    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=DESK.pattern("claim", "release")))
+    app.add_handler(CallbackQueryHandler(on_documents_button, pattern=DESK.pattern("docs")))
     app.add_handler(CommandHandler("find", find_command, filters=groups))
     app.add_handler(CommandHandler("queue", queue_command, filters=groups))
     app.add_handler(CommandHandler("mine", mine_command, filters=groups))

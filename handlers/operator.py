@@ -19,7 +19,6 @@ The group sees national codes and mobile numbers masked; logs never hold them at
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -36,7 +35,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, query_of
 from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
@@ -62,6 +61,8 @@ __all__ = [
     "ACTIONS",
     "ANNOUNCE_ALBUM",
     "ANNOUNCE_STATUS",
+    "DESK",
+    "OP",
     "PRESS_HOOKS",
     "desk_view",
     "queue_announcement",
@@ -82,6 +83,11 @@ ACTIONS: dict[str, tuple[RequestStatus, str]] = {
     "reject": (RequestStatus.REJECTED, otexts.BTN_REJECTED),
 }
 """Callback action (``op:<action>:<request id>``) → the status it sets and its label."""
+OP = CallbackFeature("op", tuple(ACTIONS))
+"""The status buttons (``op:<action>:<request id>``); «رد درخواست» is ``handlers.reject``'s."""
+DESK = CallbackFeature("desk", ("claim", "release", "docs", "rsn", "rtyped", "rcancel"))
+"""The desk's buttons on a request (``handlers.desk``, ``handlers.reject``): claim and
+release, resend the documents, and the rejection reasons (``rsn:<request>.<n>``)."""
 
 PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
 """Sent as photos; everything else (PDF, HEIC, WebP) as documents. An album cannot mix the
@@ -89,7 +95,6 @@ two kinds, so a request's documents go as up to two albums."""
 ALBUM_MAX = 10  # the Bot API's limit per sendMediaGroup
 VALUE_MAX = 300  # one answer in the announcement; the whole message must stay under 4096
 MESSAGE_MAX = 4000
-_REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")  # fits a 32-bit id column on every backend
 _HIDDEN_ANSWERS = frozenset({"urgent"})
 ANNOUNCE_ALBUM = "announce.album"
 """Outbox kind: one album of a filed request's documents (``ref`` = request id)."""
@@ -111,7 +116,7 @@ def status_keyboard(
     button); none once it is final."""
     legal = TRANSITIONS[RequestStatus(request.status)]
     buttons = [
-        keyboards.button(label, "op", action, str(request.id))
+        OP.button(label, action, request.id)
         for action, (status, label) in ACTIONS.items()
         if status in legal
     ]
@@ -142,7 +147,7 @@ async def claim_buttons(request: ServiceRequest) -> list[InlineKeyboardButton]:
         return []
     claimed = await Claim.exists(request_id=request.id)
     label, action = (dtexts.BTN_RELEASE, "release") if claimed else (dtexts.BTN_CLAIM, "claim")
-    return [keyboards.button(label, "desk", action, str(request.id))]
+    return [DESK.button(label, action, request.id)]
 
 
 async def claimed_by(request: ServiceRequest) -> str | None:
@@ -413,14 +418,13 @@ async def on_status_button(update: Update, context: Context) -> None:
         log.warning("status button pressed by non-operator %s:%s", d.messenger, user.id)
         await _refuse(update, otexts.NOT_OPERATOR)
         return
-    cb = Callback.parse(query.data)
+    cb = OP.parse(query.data)
     action = ACTIONS.get(cb.action) if cb is not None else None
-    if cb is None or action is None or not _REQUEST_ID.match(cb.arg):
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    if cb is None or action is None or row is None or row.detail is not None:
         await _refuse(update, texts.EXPIRED_BUTTON)
         return
-    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related(
-        "service", "citizen"
-    )
+    request = await ServiceRequest.get_or_none(id=row.id).prefetch_related("service", "citizen")
     # Both messengers share one database: a request filed on the other one is not this
     # group's to move (its staff and its notices live on the other messenger).
     if request is None or request.citizen.messenger != d.messenger:
@@ -451,4 +455,4 @@ async def on_status_button(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_status_button, pattern=pattern("op")))
+    app.add_handler(CallbackQueryHandler(on_status_button, pattern=OP.pattern()))

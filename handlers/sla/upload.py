@@ -22,11 +22,12 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import flows, operator
 from handlers import texts as general
 from handlers.apply.documents import FileRefused, take_file
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.delivery import Undeliverable, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa
+from handlers.sla.render import DOCS
 from handlers.texts import sla as texts
 from models.application import Step, StepKind
 from models.catalog import DocumentSpec
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 FLOW = "moredocs"
 MAX_FILES = 20
 _STEP = Step("collect", StepKind.DOCUMENT, document=DocumentSpec("round", "", ""))
-_ID_ARG = r"^[1-9][0-9]{0,8}$"
 
 
 def _keyboard() -> ReplyKeyboardMarkup:
@@ -63,11 +63,12 @@ def _items(request: ServiceRequest) -> str:
 async def on_send_button(update: Update, context: Context) -> None:
     """``docs:send:<request>``: only the citizen's own request, only while it waits."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = DOCS.parse(query.data)
     citizen = await citizen_of(update, context)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
     request = None
-    if cb is not None and cb.action == "send" and cb.arg.isdigit() and len(cb.arg) < 10:
-        request = await own_request(int(cb.arg), citizen.id)
+    if row is not None and row.detail is None:
+        request = await own_request(row.id, citizen.id)
     if request is None:
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
@@ -241,4 +242,4 @@ async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) ->
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow(FLOW, on_message)
-    app.add_handler(CallbackQueryHandler(on_send_button, pattern=pattern("docs")))
+    app.add_handler(CallbackQueryHandler(on_send_button, pattern=DOCS.pattern()))
