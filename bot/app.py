@@ -177,11 +177,10 @@ def build_application(
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
         office_hours=settings.office_window(),
+        documents_reminder_days=settings.documents_reminder_days,
+        digest_hour=settings.digest_hour,
+        broadcast_progress_seconds=settings.broadcast_progress_seconds,
     )
-    extra = app.bot_data[KEY].extra
-    extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
-    extra["documents_reminder_days"] = settings.documents_reminder_days
-    extra["digest_hour"] = settings.digest_hour
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app
