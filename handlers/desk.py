@@ -22,10 +22,11 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from handlers import texts
+from handlers.announce import ANNOUNCE_ALBUM, album_rows
 from handlers.callbacks import Callback, CallbackFeature, RowArg
 from handlers.common import Context
 from handlers.deps import Deps, deps
-from handlers.operator import ANNOUNCE_ALBUM, DESK, _album_rows, desk_view
+from handlers.operator import DESK, desk_view
 from handlers.render import fa
 from handlers.texts import desk as dtexts
 from handlers.texts import operator as otexts
@@ -395,7 +396,7 @@ async def on_documents_button(update: Update, context: Context) -> None:
         return
     assert d.operator_chat_id is not None
     async with in_transaction():
-        for album in _album_rows(documents):
+        for album in album_rows(documents):
             await outbox.enqueue(
                 d.messenger, d.operator_chat_id, ANNOUNCE_ALBUM, payload=album, ref=request.id
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import keyboards, operator
+from handlers import announce, keyboards
 from handlers import texts as general
 from handlers.apply.turn import Turn, ask
 from handlers.common import Context, citizen_of, send
@@ -30,13 +30,11 @@ async def file_request_of(update: Update, context: Context, turn: Turn) -> None:
     citizen = await citizen_of(update, context)
     d = deps(context)
 
-    async def announce(request: ServiceRequest) -> None:
-        await operator.queue_announcement(request, d.messenger, d.operator_chat_id)
+    async def queue(request: ServiceRequest) -> None:
+        await announce.queue_announcement(request, d.messenger, d.operator_chat_id)
 
     try:
-        request = await file_request(
-            turn.state, citizen, turn.service, d.calendar, on_filed=announce
-        )
+        request = await file_request(turn.state, citizen, turn.service, d.calendar, on_filed=queue)
     except IncompleteDraft:
         await _rewind(update, context, turn)
         return

@@ -18,7 +18,7 @@ from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers import operator
+from handlers import announce, operator
 from handlers import texts as general
 from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, message_of, query_of
@@ -218,7 +218,7 @@ async def _confirm(
     await query.edit_message_text(
         texts.PICK_DONE.format(code=fa(request.tracking_code), items=listed, due=due)
     )
-    status_id = await operator.status_message_id(request.id)
+    status_id = await announce.status_message_id(request.id)
     if status_id is not None and query.message is not None:
         try:
             await context.bot.edit_message_text(

@@ -19,7 +19,7 @@ from telegram import ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, operator
+from handlers import announce, flows, operator
 from handlers import texts as general
 from handlers.apply.documents import FileRefused, take_file
 from handlers.callbacks import RowArg
@@ -209,9 +209,9 @@ async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -
         )
         for doc in documents
     ]
-    reply_to = await operator.status_message_id(request.id)
+    reply_to = await announce.status_message_id(request.id)
     as_photos = bool(row.payload.get("photos"))
-    if documents and await operator._send_group(
+    if documents and await announce.send_group(
         bot, d, row.chat_id, documents, captions, as_photos, reply_to=reply_to
     ):
         return None
@@ -222,7 +222,7 @@ async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -
 async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     """The request's status message shows its status of now (and the legal buttons)."""
     request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    message_id = await operator.status_message_id(row.ref or 0)
+    message_id = await announce.status_message_id(row.ref or 0)
     if request is None or message_id is None:
         raise Undeliverable("no status message to edit")
     try:
