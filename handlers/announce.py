@@ -36,6 +36,7 @@ from models.workdays import format_jalali_date
 __all__ = [
     "ANNOUNCE_ALBUM",
     "ANNOUNCE_STATUS",
+    "album_documents",
     "album_rows",
     "announcement_text",
     "queue_announcement",
@@ -228,14 +229,23 @@ async def queue_announcement(request: ServiceRequest, messenger: str, chat_id: i
     )
 
 
-@sender(ANNOUNCE_ALBUM)
-async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    """One album of a request's documents (or a note saying it could not be sent)."""
+async def album_documents(
+    row: OutboxMessage,
+) -> tuple[ServiceRequest, list[int], list[RequestDocument]]:
+    """An album row's request, the document ids it names and those still stored (the
+    announcement's albums and ``handlers.sla.upload``'s later ones are rows of one shape)."""
     request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
     if request is None:
         raise Undeliverable("request gone")
     ids = list(row.payload.get("documents", ()))
     documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
+    return request, ids, list(documents)
+
+
+@sender(ANNOUNCE_ALBUM)
+async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
+    """One album of a request's documents (or a note saying it could not be sent)."""
+    request, ids, documents = await album_documents(row)
     titles = {doc.key: doc.title for doc in request.service.to_card().documents}
     captions = [
         otexts.DOCUMENT_CAPTION.format(

@@ -167,13 +167,22 @@ async def _reply(message: Message, text: str, markup=None) -> None:
     await message.reply_text(text, reply_markup=markup)
 
 
-async def assign_command(update: Update, context: Context) -> None:
-    """``/assign CODE OPERATOR_ID``: an admin gives a request to an operator."""
+async def _staff_message(update: Update, context: Context) -> Message | None:
+    """The command's message when staff may use it here; otherwise the refusal is replied
+    and None returned (every desk command starts so)."""
     message = update.effective_message
     assert message is not None
     refusal = staff_check(update, context)
     if refusal is not None:
         await _reply(message, refusal)
+        return None
+    return message
+
+
+async def assign_command(update: Update, context: Context) -> None:
+    """``/assign CODE OPERATOR_ID``: an admin gives a request to an operator."""
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d, user = deps(context), update.effective_user
     assert user is not None
@@ -202,11 +211,8 @@ async def assign_command(update: Update, context: Context) -> None:
 
 async def mine_command(update: Update, context: Context) -> None:
     """``/mine``: the presser's open requests."""
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d, user = deps(context), update.effective_user
     assert user is not None
@@ -315,11 +321,8 @@ async def show_request(message: Message, context: Context, code: str) -> None:
 
 
 async def find_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     args = _args(context)
     code = normalize_tracking_code(" ".join(args)) if args else None
@@ -354,11 +357,8 @@ def _queue_line(d: Deps, n: int, request: ServiceRequest, claim: Claim | None) -
 
 async def queue_command(update: Update, context: Context) -> None:
     """``/queue [service]``: open requests, oldest first, with working days left."""
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d = deps(context)
     wanted = " ".join(context.args or []).strip()

@@ -38,6 +38,7 @@ __all__ = [
     "OP",
     "PRESS_HOOKS",
     "desk_view",
+    "illegal_text",
     "register",
     "staff_press",
     "status_keyboard",
@@ -66,6 +67,11 @@ release, resend the documents, and the rejection reasons (``rsn:<request>.<n>``)
 
 def _label(status: str) -> str:
     return texts.STATUS_LABELS.get(status, status)
+
+
+def illegal_text(request: ServiceRequest, wanted: str) -> str:
+    """The alert for a move the request's status of now does not allow."""
+    return otexts.ILLEGAL_TRANSITION.format(current=_label(request.status), wanted=_label(wanted))
 
 
 def status_keyboard(
@@ -189,10 +195,7 @@ async def on_status_button(update: Update, context: Context) -> None:
         await request.move_to(status, actor=f"operator:{d.messenger}:{user.id}")
     except IllegalTransition:
         await request.refresh_from_db(fields=["status"])
-        await _refuse(
-            update,
-            otexts.ILLEGAL_TRANSITION.format(current=_label(request.status), wanted=_label(status)),
-        )
+        await _refuse(update, illegal_text(request, status))
         return
     d.wake_workers()
     log.info("request %s moved to %s by operator %s:%s", request.id, status, d.messenger, user.id)

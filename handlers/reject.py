@@ -22,10 +22,9 @@ from handlers.callbacks import RowArg
 from handlers.common import Context
 from handlers.deps import deps
 from handlers.desk import _pressed_request, actor_of, load_request, staff_check
-from handlers.operator import DESK, OP, desk_view
+from handlers.operator import DESK, OP, desk_view, illegal_text
 from handlers.render import fa
 from handlers.texts import desk as dtexts
-from handlers.texts import operator as otexts
 from models import desk
 from models.desk import DeskAction
 from models.reasons import reasons_for
@@ -44,10 +43,7 @@ def _may_reject(request: ServiceRequest) -> bool:
 
 
 def _illegal(request: ServiceRequest) -> str:
-    return otexts.ILLEGAL_TRANSITION.format(
-        current=texts.STATUS_LABELS.get(request.status, request.status),
-        wanted=texts.STATUS_LABELS[RequestStatus.REJECTED],
-    )
+    return illegal_text(request, RequestStatus.REJECTED)
 
 
 async def ask_reason(update: Update, context: Context) -> None:

@@ -92,11 +92,7 @@ async def open_picker(update: Update, context: Context, request: ServiceRequest)
     query = query_of(update)
     if RequestStatus.NEEDS_DOCUMENTS not in TRANSITIONS[RequestStatus(request.status)]:
         await query.answer(
-            otexts.ILLEGAL_TRANSITION.format(
-                current=general.STATUS_LABELS.get(request.status, request.status),
-                wanted=general.STATUS_LABELS["needs_documents"],
-            ),
-            show_alert=True,
+            operator.illegal_text(request, RequestStatus.NEEDS_DOCUMENTS), show_alert=True
         )
         return
     await query.answer()
@@ -198,11 +194,7 @@ async def _confirm(
     except IllegalTransition:
         await request.refresh_from_db(fields=["status"])
         await query.answer(
-            otexts.ILLEGAL_TRANSITION.format(
-                current=general.STATUS_LABELS.get(request.status, request.status),
-                wanted=general.STATUS_LABELS["needs_documents"],
-            ),
-            show_alert=True,
+            operator.illegal_text(request, RequestStatus.NEEDS_DOCUMENTS), show_alert=True
         )
         return
     state = await DialogState.current(d.messenger, user.id)

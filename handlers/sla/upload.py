@@ -35,7 +35,7 @@ from models.dialog import DialogMoved, DialogState, StaleDialog
 from models.draft import Draft, Edit, change_draft
 from models.followup import DOCS_ALBUM, STATUS_EDIT, attach_documents, own_request
 from models.outbox import OutboxMessage
-from models.request import IllegalTransition, RequestDocument, RequestStatus, ServiceRequest
+from models.request import IllegalTransition, RequestStatus, ServiceRequest
 from models.workdays import format_jalali_date
 
 __all__ = ["FLOW", "register"]
@@ -196,11 +196,7 @@ async def _submit(update: Update, context: Context, state: DialogState) -> None:
 @sender(DOCS_ALBUM)
 async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     """Documents sent later, as a reply under the request's status message."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
-    ids = list(row.payload.get("documents", ()))
-    documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
+    request, _, documents = await announce.album_documents(row)
     titles = {item["key"]: item["title"] for item in (request.terms or {}).get("documents", [])}
     captions = [
         texts.DOCUMENT_CAPTION.format(
