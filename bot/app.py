@@ -20,6 +20,7 @@ from bot.intents import build_matcher
 from bot.messengers import messenger as messenger_profile
 from bot.ratebudget import BudgetLimiter
 from bot.settings import Settings
+from bot.transport import new_request
 from handlers import register_all
 from handlers.deps import KEY, Deps
 from models import sla
@@ -147,6 +148,7 @@ def build_application(
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
     processor = InboxProcessor(messenger)
+    client = settings.http_client
     rate = settings.rate(messenger)
     limiter = BudgetLimiter(  # one budget per token, whatever the number of processes
         budget_key(messenger, token),
@@ -158,7 +160,10 @@ def build_application(
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
         .rate_limiter(limiter)
-        .get_updates_request(InboxRequest(messenger, owner, processor, connection_pool_size=1))
+        .request(new_request(client, connection_pool_size=256))
+        .get_updates_request(
+            InboxRequest(messenger, owner, processor, new_request(client, connection_pool_size=1))
+        )
         .concurrent_updates(processor)
         .build()
     )

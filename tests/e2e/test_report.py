@@ -24,6 +24,8 @@ async def test_report_png_and_csv_match_the_database(harness) -> None:
     # one done late: its deadline had passed when it was done
     await ServiceRequest.filter(id=requests[2].id).update(deadline=clock.now() - timedelta(days=1))
     await requests[2].move_to(RequestStatus.DONE, actor="test")
+    await ServiceRequest.filter(id=requests[0].id).update(rating=5)  # the citizens' ratings
+    await ServiceRequest.filter(id=requests[2].id).update(rating=2)
 
     staff = operator(harness)
     await staff.send_command("/report", "week")
@@ -45,7 +47,8 @@ async def test_report_png_and_csv_match_the_database(harness) -> None:
     replacement = by_code["meter-replacement"]
     assert replacement["done"] == "2" and replacement["done_within_sla"] == "1"
     assert replacement["sla_share"] == "0.5"
-    assert replacement["rating_average"] == ""  # no ratings yet: the column stays empty
+    assert float(replacement["rating_average"]) == 3.5
+    assert by_code["meter-test"]["rating_average"] == ""  # no ratings: the column stays empty
 
 
 async def test_report_refusals(harness) -> None:
