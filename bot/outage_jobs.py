@@ -58,9 +58,7 @@ async def outage_round(apps: dict[str, Application]) -> None:  # type: ignore[ty
     if not apps:
         return
     d: Deps = next(iter(apps.values())).bot_data[KEY]
-    written = await queue_outage_notices(
-        int(d.extra.get("outage_evening_hour", 20)), int(d.extra.get("outage_soon_minutes", 60))
-    )
+    written = await queue_outage_notices(d.outage_evening_hour, d.outage_soon_minutes)
     if written:
         for app in apps.values():
             app.bot_data[KEY].wake_workers()

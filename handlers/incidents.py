@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from handlers import keyboards
 from handlers import texts as general
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature
 from handlers.common import Context, query_of
 from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
@@ -38,11 +38,11 @@ from models.outbox import OutboxMessage
 from models.request import ServiceRequest
 from models.workdays import format_jalali_datetime
 
-__all__ = ["ETA_HOURS", "FEATURE", "group_report", "known_text", "register"]
+__all__ = ["ETA_HOURS", "INC", "group_report", "known_text", "register"]
 
 log = logging.getLogger(__name__)
 
-FEATURE = "inc"
+INC = CallbackFeature("inc", ("eta", "done"))
 POST = "incident.post"
 EDIT = "incident.edit"
 ETA_HOURS = (1, 2, 4)
@@ -69,7 +69,7 @@ async def group_report(request: ServiceRequest, d: Deps) -> tuple[Incident, bool
     area = area_at(float(location["lat"]), float(location["lon"]))
     if area is None or d.operator_chat_id is None:
         return None
-    minutes = int(d.extra.get("incident_window_minutes", DEFAULT_WINDOW_MINUTES))
+    minutes = d.incident_window_minutes
     incident, known = await join_or_open(
         request, d.messenger, area.key, timedelta(minutes=minutes), clock.now()
     )
@@ -96,10 +96,10 @@ def _group_keyboard(incident: Incident) -> InlineKeyboardMarkup | None:
     if incident.restored_at is not None:
         return None
     buttons = [
-        keyboards.button(texts.BTN_ETA.format(hours=fa(h)), FEATURE, "eta", f"{incident.id}.{h}")
+        INC.button(texts.BTN_ETA.format(hours=fa(h)), "eta", f"{incident.id}.{h}")
         for h in ETA_HOURS
     ]
-    buttons.append(keyboards.button(texts.BTN_RESTORED, FEATURE, "done", str(incident.id)))
+    buttons.append(INC.button(texts.BTN_RESTORED, "done", incident.id))
     return keyboards.rows(buttons)
 
 
@@ -153,7 +153,7 @@ async def _incident_of(update: Update, context: Context, arg: str) -> Incident |
 
 async def on_button(update: Update, context: Context) -> None:
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = INC.parse(query.data)
     incident = await _incident_of(update, context, cb.arg) if cb is not None else None
     if cb is None or incident is None:
         if cb is None:
@@ -202,4 +202,4 @@ async def _tell_reporters(incident: Incident) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=INC.pattern()))

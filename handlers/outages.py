@@ -22,7 +22,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from handlers import flows, keyboards
 from handlers import texts as general
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from handlers.desk import actor_of, staff_check
@@ -54,7 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FEATURE = "otg"
+AREAS = CallbackFeature("otg", ("list", "loc", "sub"))
 SCHEDULE_SERVICE = "outage-schedule"
 """The catalog intent answered with the schedule («برق ما کی میره»)."""
 FLOW = "outages"
@@ -85,8 +85,8 @@ def outage_fields(outage: PlannedOutage) -> dict[str, str]:
 def _offer_keyboard():
     return keyboards.rows(
         [
-            keyboards.button(texts.BTN_PICK_AREA, FEATURE, "list"),
-            keyboards.button(texts.BTN_SHARE_PLACE, FEATURE, "loc"),
+            AREAS.button(texts.BTN_PICK_AREA, "list"),
+            AREAS.button(texts.BTN_SHARE_PLACE, "loc"),
         ]
     )
 
@@ -116,14 +116,14 @@ def _areas_keyboard(subscribed: list[str]):
     def label(key: str, name: str) -> str:
         return (texts.MARK_SUBSCRIBED if key in subscribed else "") + name
 
-    buttons = (keyboards.button(label(a.key, a.name), FEATURE, "sub", a.key) for a in areas())
+    buttons = (AREAS.button(label(a.key, a.name), "sub", a.key) for a in areas())
     return keyboards.rows(buttons, width=2)
 
 
 async def on_button(update: Update, context: Context) -> None:
     """otg:list, otg:sub:AREA, otg:loc — the area re-checked against the catalog."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = AREAS.parse(query.data)
     if cb is None:
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
@@ -225,7 +225,7 @@ async def on_schedule_file(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow(FLOW, on_location)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=AREAS.pattern()))
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("outages", outages_command, filters=private))
     csv_in_group = filters.ChatType.GROUPS & filters.Document.FileExtension("csv")

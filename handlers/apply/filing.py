@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import incidents, keyboards, operator
+from handlers import announce, incidents, keyboards
 from handlers import texts as general
 from handlers.apply.turn import Turn, ask
 from handlers.common import Context, citizen_of, send
@@ -33,17 +33,15 @@ async def file_request_of(update: Update, context: Context, turn: Turn) -> None:
 
     grouped: list[tuple[Incident, bool]] = []
 
-    async def announce(request: ServiceRequest) -> None:
+    async def queue(request: ServiceRequest) -> None:
         incident = await incidents.group_report(request, d)  # an area outage: one message
         if incident is None:
-            await operator.queue_announcement(request, d.messenger, d.operator_chat_id)
+            await announce.queue_announcement(request, d.messenger, d.operator_chat_id)
         else:
             grouped.append(incident)
 
     try:
-        request = await file_request(
-            turn.state, citizen, turn.service, d.calendar, on_filed=announce
-        )
+        request = await file_request(turn.state, citizen, turn.service, d.calendar, on_filed=queue)
     except IncompleteDraft:
         await _rewind(update, context, turn)
         return
