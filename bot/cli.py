@@ -1,5 +1,5 @@
 """The ``skedbot`` command: run, webhook, api, api-token create, local, migrate, seed,
-catalog check, nlp-eval, nlp-misses."""
+catalog check, nlp-eval, nlp-misses, outages import."""
 
 from __future__ import annotations
 
@@ -75,6 +75,26 @@ async def _create_token(settings: Settings, name: str, scope: str) -> str:
         await close_db()
 
 
+async def _outages_import(settings: Settings, path: str) -> int:
+    """Import a planned-outage CSV (all or nothing); the Persian report on stdout."""
+    from handlers.outages import import_text
+    from handlers.texts import outages as texts
+
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        print(texts.IMPORT_NOT_TEXT, file=sys.stderr)
+        return 1
+    await init_db(settings.database_url)
+    try:
+        answer = await import_text(text)
+    finally:
+        await close_db()
+    print(answer)
+    return 0 if answer.startswith(texts.IMPORT_DONE.split("{", 1)[0]) else 1
+
+
 def _nlp_eval(path: str) -> int:
     from bot.intents import build_matcher
     from models.catalog import load_catalog
@@ -129,6 +149,12 @@ def _parser() -> argparse.ArgumentParser:
     nlp_eval.add_argument("file")
     misses = sub.add_parser("nlp-misses", help="most frequent unmatched queries")
     misses.add_argument("--limit", type=int, default=30)
+    outages = sub.add_parser("outages", help="staff tools for planned outages")
+    outages_sub = outages.add_subparsers(dest="outages_command", required=True)
+    schedule = outages_sub.add_parser(
+        "import", help="import the schedule CSV (area, Jalali date, from, to, reason)"
+    )
+    schedule.add_argument("file")
     return parser
 
 
@@ -170,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_local(settings, args.messenger, args.user_id, args.name))
         elif args.command == "catalog":
             return _catalog_check(args.dir, args.strict)
+        elif args.command == "outages":
+            return asyncio.run(_outages_import(settings, args.file))
         elif args.command == "nlp-eval":
             return _nlp_eval(args.file)
         elif args.command == "nlp-misses":

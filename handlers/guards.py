@@ -32,6 +32,9 @@ from handlers import texts
 from handlers.callbacks import Callback
 from handlers.common import Context, NotForUs, query_of
 from handlers.deps import deps
+from handlers.incidents import INC
+from handlers.operator import DESK, OP
+from handlers.sla.pick import OPDOC
 from models.dialog import StaleDialog
 from models.flood import Verdict, count_message
 
@@ -41,10 +44,10 @@ log = logging.getLogger(__name__)
 
 _STALE_QUERY = "query is too old"
 """The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
-GROUP_FEATURES = frozenset({"op", "opdoc", "desk"})
+GROUP_FEATURES = frozenset(feature.name for feature in (OP, OPDOC, DESK, INC))
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
 the documents picker of ``handlers.sla.pick`` and the desk's (``handlers.desk``), which
-check the chat and the presser themselves."""
+check the chat and the presser themselves (also ``handlers.incidents``)."""
 
 
 async def flood_check(update: Update, context: Context) -> None:

@@ -6,7 +6,7 @@ from models.apitoken import Scope
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_sla_clock')]
+    dependencies = [('models', '0009_outages')]
 
     initial = False
 

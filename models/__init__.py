@@ -20,6 +20,8 @@ MODEL_MODULES: list[str] = [
     "models.relay",
     "models.desk",
     "models.apitoken",
+    "models.outage",
+    "models.incident",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 
