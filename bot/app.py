@@ -20,6 +20,7 @@ from bot.intents import build_matcher
 from bot.messengers import messenger as messenger_profile
 from bot.ratebudget import BudgetLimiter
 from bot.settings import Settings
+from bot.transport import new_request
 from handlers import register_all
 from handlers.deps import KEY, Deps
 from models import sla
@@ -160,6 +161,7 @@ def build_application(
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
     processor = InboxProcessor(messenger)
+    client = settings.http_client
     rate = settings.rate(messenger)
     limiter = BudgetLimiter(  # one budget per token, whatever the number of processes
         budget_key(messenger, token),
@@ -171,7 +173,10 @@ def build_application(
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
         .rate_limiter(limiter)
-        .get_updates_request(InboxRequest(messenger, owner, processor, connection_pool_size=1))
+        .request(new_request(client, connection_pool_size=256))
+        .get_updates_request(
+            InboxRequest(messenger, owner, processor, new_request(client, connection_pool_size=1))
+        )
         .concurrent_updates(processor)
         .build()
     )
@@ -190,12 +195,14 @@ def build_application(
         rate_limit_markers=profile.rate_limit_markers,
         inbox_owner=owner,
         office_hours=settings.office_window(),
+        documents_reminder_days=settings.documents_reminder_days,
+        digest_hour=settings.digest_hour,
+        broadcast_progress_seconds=settings.broadcast_progress_seconds,
+        outage_evening_hour=settings.outage_evening_hour,
+        outage_soon_minutes=settings.outage_soon_minutes,
+        incident_window_minutes=settings.incident_window_minutes,
+        matcher_version=resources.matcher_version,
     )
-    extra = app.bot_data[KEY].extra
-    extra["broadcast_progress_seconds"] = settings.broadcast_progress_seconds
-    extra["documents_reminder_days"] = settings.documents_reminder_days
-    extra["digest_hour"] = settings.digest_hour
-    extra["matcher_version"] = resources.matcher_version
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app

@@ -98,5 +98,5 @@ async def broadcast_progress(apps: dict[str, Application]) -> None:  # type: ign
 
 def _interval(apps: dict[str, Application]) -> float:  # type: ignore[type-arg]
     for app in apps.values():
-        return float(app.bot_data[KEY].extra.get("broadcast_progress_seconds", PROGRESS_EVERY))
+        return app.bot_data[KEY].broadcast_progress_seconds
     return PROGRESS_EVERY

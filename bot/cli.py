@@ -1,5 +1,5 @@
-"""The ``skedbot`` command: run, webhook, local, migrate, seed, catalog check, nlp-eval,
-nlp-misses."""
+"""The ``skedbot`` command: run, webhook, api, api-token create, local, migrate, seed,
+catalog check, nlp-eval, nlp-misses, outages import."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ def _secrets(settings: Settings) -> list[str]:
     secrets = [settings.token(name) or "" for name in ("telegram", "bale")]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.api_tokens is not None:
+        for entry in settings.api_tokens.get_secret_value().split(","):
+            secrets.append(entry.strip().rpartition(":")[2])
     return secrets
 
 
@@ -65,6 +68,36 @@ async def _nlp_misses(settings: Settings, limit: int) -> list[tuple[str, int, st
     return [(text, n, tags.get(text, "")) for text, n in rows]
 
 
+async def _create_token(settings: Settings, name: str, scope: str) -> str:
+    from models.apitoken import create_token
+
+    await init_db(settings.database_url)
+    try:
+        return await create_token(name, scope)
+    finally:
+        await close_db()
+
+
+async def _outages_import(settings: Settings, path: str) -> int:
+    """Import a planned-outage CSV (all or nothing); the Persian report on stdout."""
+    from handlers.outages import import_text
+    from handlers.texts import outages as texts
+
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        print(texts.IMPORT_NOT_TEXT, file=sys.stderr)
+        return 1
+    await init_db(settings.database_url)
+    try:
+        answer = await import_text(text)
+    finally:
+        await close_db()
+    print(answer)
+    return 0 if answer.startswith(texts.IMPORT_DONE.split("{", 1)[0]) else 1
+
+
 def _nlp_eval(path: str) -> int:
     from bot.intents import build_matcher
     from models.catalog import load_catalog
@@ -98,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--name", default="شهروند", help="the citizen's first name")
     sub.add_parser("run", help="long polling on Telegram and/or Bale")
     sub.add_parser("webhook", help="aiohttp server receiving both messengers' updates")
+    sub.add_parser("api", help="the back-office HTTP API alone (also served by webhook)")
+    api_token = sub.add_parser("api-token", help="back-office API tokens")
+    token_sub = api_token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="make a token; printed once, stored hashed")
+    create.add_argument("name", help="shown as the actor api:NAME of its writes")
+    create.add_argument("--scope", choices=["read", "write"], default="read")
     sub.add_parser("migrate", help="create or update the database schema")
     sub.add_parser("seed", help="load the service catalog into the database")
     catalog = sub.add_parser("catalog", help="staff tools for the service catalog files")
@@ -113,6 +152,12 @@ def _parser() -> argparse.ArgumentParser:
     nlp_eval.add_argument("file")
     misses = sub.add_parser("nlp-misses", help="most frequent unmatched queries")
     misses.add_argument("--limit", type=int, default=30)
+    outages = sub.add_parser("outages", help="staff tools for planned outages")
+    outages_sub = outages.add_subparsers(dest="outages_command", required=True)
+    schedule = outages_sub.add_parser(
+        "import", help="import the schedule CSV (area, Jalali date, from, to, reason)"
+    )
+    schedule.add_argument("file")
     return parser
 
 
@@ -134,12 +179,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.webhook import serve_webhook
 
             asyncio.run(serve_webhook(settings))
+        elif args.command == "api":
+            from bot.api import serve_api
+
+            asyncio.run(serve_api(settings))
+        elif args.command == "api-token":
+            from models.apitoken import TokenError
+
+            try:
+                token = asyncio.run(_create_token(settings, args.name, args.scope))
+            except TokenError as exc:
+                print(f"skedbot api-token: {exc}", file=sys.stderr)
+                return 1
+            print(f"token {args.name} ({args.scope}), shown only this once:")
+            print(token)
         elif args.command == "local":
             from bot.local import run_local
 
             return asyncio.run(run_local(settings, args.messenger, args.user_id, args.name))
         elif args.command == "catalog":
             return _catalog_check(args.dir, args.strict)
+        elif args.command == "outages":
+            return asyncio.run(_outages_import(settings, args.file))
         elif args.command == "nlp-eval":
             return _nlp_eval(args.file)
         elif args.command == "nlp-misses":

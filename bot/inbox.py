@@ -28,7 +28,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.ext import Application, BaseUpdateProcessor
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.workers import periodic
 from handlers.deps import KEY
@@ -126,16 +126,31 @@ async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) ->
     return update
 
 
-class InboxRequest(HTTPXRequest):
-    """The ``getUpdates`` transport: admits each fetched update before PTB sees it."""
+class InboxRequest(BaseRequest):
+    """The ``getUpdates`` transport: admits each fetched update before PTB sees it.
+
+    It wraps the HTTP client in use (``bot.transport``) and adds only the admission."""
 
     def __init__(
-        self, messenger: str, owner: str, processor: InboxProcessor, **kwargs: Any
+        self, messenger: str, owner: str, processor: InboxProcessor, inner: BaseRequest
     ) -> None:
-        super().__init__(**kwargs)
         self.messenger = messenger
         self.owner = owner
         self.processor = processor
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        return await self.inner.do_request(*args, **kwargs)
 
     async def post(self, url: str, request_data: Any = None, **kwargs: Any) -> Any:
         await self.processor.room()  # fetch no more than we can hold

@@ -34,7 +34,7 @@ async def reload_matcher(apps: dict[str, Application]) -> None:  # type: ignore[
     if not apps:
         return
     deps = [app.bot_data[KEY] for app in apps.values()]
-    loaded = deps[0].extra.get("matcher_version", 0)
+    loaded = deps[0].matcher_version
     current = await matcher_version()
     if current == loaded:
         return
@@ -42,5 +42,5 @@ async def reload_matcher(apps: dict[str, Application]) -> None:  # type: ignore[
     matcher = await asyncio.to_thread(build_matcher, catalog, lessons)
     for d in deps:
         d.matcher = matcher
-        d.extra["matcher_version"] = current
+        d.matcher_version = current
     log.info("matcher rebuilt for version %s", current)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.texts import MESSENGER_NAMES
+
 __all__ = ["BALE", "MESSENGERS", "TELEGRAM", "BotApiUnavailable", "Messenger", "messenger"]
 
 
@@ -32,7 +34,7 @@ class Messenger:
 
 TELEGRAM = Messenger(
     name="telegram",
-    title_fa="تلگرام",
+    title_fa=MESSENGER_NAMES["telegram"],
     supports_bot_commands=True,
     supports_webhook_secret_header=True,
     rate_limit_markers=("too many requests", "retry after"),
@@ -40,7 +42,7 @@ TELEGRAM = Messenger(
 
 BALE = Messenger(
     name="bale",
-    title_fa="بله",
+    title_fa=MESSENGER_NAMES["bale"],
     supports_bot_commands=False,
     supports_webhook_secret_header=False,
     rate_limit_markers=("bot limit exceed", "too many requests"),

@@ -32,7 +32,7 @@ from telegram.ext import Application
 
 from bot.ratebudget import sending_as
 from bot.workers import periodic, stopping
-from handlers import broadcast, delivery, notices, operator, relay, track  # noqa: F401
+from handlers import announce, broadcast, delivery, notices, relay, track  # noqa: F401
 from handlers.delivery import SENDERS, Postponed, Undeliverable
 from handlers.deps import KEY
 from handlers.sla import rating, upload  # noqa: F401  (register kinds)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -119,6 +119,9 @@ class Settings(BaseSettings):
         "(outside them citizens are told when to expect an answer)",
     )
     log_level: str = Field("INFO", description="Logging level")
+    http_client: Literal["aiohttp", "httpx"] = Field(
+        "aiohttp", description="HTTP client under the Bot API calls: aiohttp or httpx"
+    )
     telegram_rate: float = Field(
         25, description="Messages a second one Telegram bot token may send, all processes together"
     )
@@ -130,6 +133,22 @@ class Settings(BaseSettings):
     )
     broadcast_progress_seconds: float = Field(
         5, description="Seconds between edits of a running broadcast's progress message"
+    )
+    api_host: str = Field("127.0.0.1", description="Address `skedbot api` binds")
+    api_port: int = Field(8081, description="Port `skedbot api` binds")
+    api_tokens: SecretStr | None = Field(
+        None,
+        description="Back-office API tokens, comma-separated name:scope:token "
+        "(scope read or write; token may be sha256=HEX)",
+    )
+    outage_evening_hour: int = Field(
+        20, description="Hour (Asia/Tehran) of the evening-before notice of a planned outage"
+    )
+    outage_soon_minutes: int = Field(
+        60, description="Minutes before a planned outage when subscribers are told again"
+    )
+    incident_window_minutes: int = Field(
+        30, description="Minutes within which outage reports from one area make one incident"
     )
 
     @field_validator(
@@ -149,7 +168,7 @@ class Settings(BaseSettings):
     def _date_list(cls, value: object) -> frozenset[date]:
         return frozenset(date.fromisoformat(part) for part in _split(value))
 
-    @field_validator("telegram_token", "bale_token", "webhook_secret", mode="before")
+    @field_validator("telegram_token", "bale_token", "webhook_secret", "api_tokens", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -55,7 +55,7 @@ def _items(request: ServiceRequest) -> str:
 
 async def remind_documents(d: Deps, now: datetime) -> int:
     """The citizen is reminded once, ``documents_reminder_days`` before the last day."""
-    before = int(d.extra.get("documents_reminder_days", sla.DEFAULT_REMINDER_DAYS))
+    before = d.documents_reminder_days
     waiting = await ServiceRequest.filter(
         citizen__messenger=d.messenger,
         status=RequestStatus.NEEDS_DOCUMENTS,
@@ -204,7 +204,7 @@ async def digest(d: Deps, now: datetime) -> int:
     if d.operator_chat_id is None:
         return 0
     local = now.astimezone(TEHRAN)
-    if local.hour < int(d.extra.get("digest_hour", 8)):
+    if local.hour < d.digest_hour:
         return 0
     if not sla.calendar().is_working_day(local.date()):
         return 0

@@ -131,7 +131,12 @@ async def serve_webhook(settings: Settings) -> None:
     async with serving(settings, polling=False) as apps:
         if settings.webhook_public_url:
             await set_webhooks(apps, settings.webhook_public_url, secret)
-        runner = web.AppRunner(build_webhook_app(apps, secret), access_log=None)
+        from bot.api import context_from, mount_api
+
+        web_app = build_webhook_app(apps, secret)
+        deps = next(iter(apps.values())).bot_data[KEY]
+        mount_api(web_app, context_from(settings, deps.store, deps.calendar, apps))
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         try:
             site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

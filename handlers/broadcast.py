@@ -17,20 +17,23 @@ import contextlib
 from datetime import datetime
 
 import telegram
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import flows, keyboards
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, citizen_of, send
 from handlers.delivery import MESSAGE, Postponed, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
+from handlers.outages import area_names
 from handlers.render import fa
 from handlers.texts import broadcast as texts
 from handlers.texts import operator as otexts
+from handlers.texts import outages as ot
 from models import broadcast as model
 from models import clock, outbox
+from models.areas import areas
 from models.broadcast import Audience, Broadcast, BroadcastState, Progress
 from models.dialog import DialogState
 from models.outbox import OutboxMessage, Priority
@@ -38,7 +41,11 @@ from models.request import ServiceRequest
 from models.service import Service
 from models.workdays import format_jalali_datetime
 
-__all__ = ["citizen_text", "progress_text", "register", "report_text"]
+__all__ = ["BC", "citizen_text", "progress_text", "register", "report_text"]
+
+BC = CallbackFeature("bc", ("aud", "go", "no", "pause", "resume", "stop"))
+"""An admin's broadcast buttons: ``aud:<id>.<audience>`` (``<id>.s.<service>`` names a
+service), ``go|no:<id>`` on a draft and ``pause|resume|stop:<id>`` while it runs."""
 
 FLOW = "broadcast"
 MAX_TEXT = 4000
@@ -89,6 +96,8 @@ def _audience_name(audience: Audience, services: dict[str, str] | None = None) -
         return texts.AUD_MESSENGER.format(messenger=otexts.MESSENGER_NAMES.get(audience.arg, ""))
     if audience.kind == "open":
         return texts.AUD_OPEN
+    if audience.kind == "a":
+        return ot.AUD_AREA_ITEM.format(area=area_names([audience.arg]))
     if audience.kind == "s":
         title = (services or {}).get(audience.arg, audience.arg)
         return texts.AUD_SERVICE_ITEM.format(service=title)
@@ -151,14 +160,13 @@ async def queue_report(b: Broadcast) -> None:
 
 def controls(b: Broadcast) -> InlineKeyboardMarkup | None:
     """Pause/resume and cancel, for a broadcast still under way."""
-    arg = str(b.id)
     if b.state == BroadcastState.RUNNING:
-        first = (texts.BTN_PAUSE, "bc", "pause", arg)
+        first = BC.button(texts.BTN_PAUSE, "pause", b.id)
     elif b.state == BroadcastState.PAUSED:
-        first = (texts.BTN_RESUME, "bc", "resume", arg)
+        first = BC.button(texts.BTN_RESUME, "resume", b.id)
     else:
         return None
-    return keyboards.inline_pair(first, (texts.BTN_STOP, "bc", "stop", arg))
+    return keyboards.inline_pair(first, BC.button(texts.BTN_STOP, "stop", b.id))
 
 
 def _is_admin(update: Update, context: Context) -> bool:
@@ -229,8 +237,8 @@ async def on_compose(update: Update, context: Context, state: DialogState) -> No
 
 
 def _audience_keyboard(b: Broadcast) -> InlineKeyboardMarkup:
-    def choice(label: str, code: str) -> tuple[str, str, str, str]:
-        return (label, "bc", "aud", f"{b.id}.{code}")
+    def choice(label: str, code: str) -> InlineKeyboardButton:
+        return BC.button(label, "aud", RowArg(b.id, code))
 
     options = [
         choice(texts.AUD_ALL, "all"),
@@ -240,9 +248,10 @@ def _audience_keyboard(b: Broadcast) -> InlineKeyboardMarkup:
         ),
         choice(texts.AUD_OPEN, "open"),
         choice(texts.AUD_SERVICE, "s"),
-        (texts.BTN_CANCEL, "bc", "no", str(b.id)),
+        choice(ot.AUD_AREA, "a"),
+        BC.button(texts.BTN_CANCEL, "no", b.id),
     ]
-    return keyboards.rows(keyboards.button(*option) for option in options)
+    return keyboards.rows(options)
 
 
 async def _draft(update: Update, context: Context, arg: str) -> tuple[Broadcast, str] | None:
@@ -252,12 +261,12 @@ async def _draft(update: Update, context: Context, arg: str) -> tuple[Broadcast,
     if not _is_admin(update, context):
         await _refuse(update, context)
         return None
-    head, _, rest = arg.partition(".")
-    b = await Broadcast.get_or_none(id=int(head)) if head.isdigit() else None
-    if b is None or b.state != BroadcastState.DRAFT:
+    row = RowArg.unpack(arg)
+    b = await Broadcast.get_or_none(id=row.id) if row is not None else None
+    if b is None or row is None or b.state != BroadcastState.DRAFT:
         await query.answer(texts.NOT_DRAFT, show_alert=True)
         return None
-    return b, rest
+    return b, row.detail or ""
 
 
 async def _service_titles() -> dict[str, str]:
@@ -281,11 +290,16 @@ async def on_audience(update: Update, context: Context, arg: str) -> None:
             await send(update, context, texts.NO_SERVICES)
             return
         buttons = [
-            keyboards.button(title, "bc", "aud", f"{b.id}.s.{service}")
+            BC.button(title, "aud", RowArg(b.id, f"s.{service}"))
             for service, title in titles.items()
-            if len(f"bc:aud:{b.id}.s.{service}".encode()) <= 64
+            if BC.fits("aud", RowArg(b.id, f"s.{service}"))
         ]
         await send(update, context, texts.CHOOSE_SERVICE, keyboards.rows(buttons))
+        return
+    if code == "a":  # which area: one more question
+        await query.answer()
+        buttons = [BC.button(a.name, "aud", RowArg(b.id, f"a.{a.key}")) for a in areas()]
+        await send(update, context, ot.CHOOSE_AREA, keyboards.rows(buttons, width=2))
         return
     audience = Audience(code)
     try:
@@ -312,7 +326,7 @@ async def on_audience(update: Update, context: Context, arg: str) -> None:
             send=texts.BTN_SEND,
         ),
         keyboards.inline_pair(
-            (texts.BTN_SEND, "bc", "go", str(b.id)), (texts.BTN_CANCEL, "bc", "no", str(b.id))
+            BC.button(texts.BTN_SEND, "go", b.id), BC.button(texts.BTN_CANCEL, "no", b.id)
         ),
     )
 
@@ -378,7 +392,7 @@ async def on_control(update: Update, context: Context, action: str, arg: str) ->
 async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
-    cb = Callback.parse(query.data)
+    cb = BC.parse(query.data)
     if cb is None:
         await query.answer()
         return
@@ -443,4 +457,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("stop", opt_out, filters=private))
     app.add_handler(MessageHandler(private & filters.Text([texts.BTN_OPT_OUT]), opt_out))
     app.add_handler(MessageHandler(private & filters.Text([texts.BTN_OPT_IN]), opt_in))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("bc")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=BC.pattern()))

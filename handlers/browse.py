@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
-from handlers.callbacks import Callback, pattern
 from handlers.common import Context, query_of, send
 from handlers.render import card_text
 from models.service import Category, Service
@@ -46,17 +45,17 @@ async def send_card(update: Update, context: Context, service: Service) -> None:
 async def on_button(update: Update, context: Context) -> None:
     """cat:list, cat:open:KEY and svc:card:CODE — each argument re-checked in the database."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = keyboards.CAT.parse(query.data) or keyboards.SVC.parse(query.data)
     if cb is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
-    if cb.feature == "cat" and cb.action == "list":
+    if cb.feature == keyboards.CAT.name and cb.action == "list":
         await query.answer()
         await query.edit_message_text(
             texts.CATEGORIES, reply_markup=keyboards.categories(await _category_items())
         )
         return
-    if cb.feature == "cat" and cb.action == "open":
+    if cb.feature == keyboards.CAT.name and cb.action == "open":
         category = await Category.get_or_none(key=cb.arg)
         items = await Service.filter(category_id=cb.arg, active=True).values_list("code", "title")
         if category is None or not items:
@@ -68,7 +67,7 @@ async def on_button(update: Update, context: Context) -> None:
             reply_markup=keyboards.services(items),
         )
         return
-    if cb.feature == "svc" and cb.action == "card":
+    if cb.feature == keyboards.SVC.name and cb.action == "card":
         service = await Service.get_or_none(code=cb.arg, active=True)
         if service is None:
             await query.answer(texts.SERVICE_GONE, show_alert=True)
@@ -80,5 +79,5 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("cat")))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("svc")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=keyboards.CAT.pattern()))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=keyboards.SVC.pattern()))

@@ -8,9 +8,11 @@ inward: handlers never import the wiring.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from models.sla import DEFAULT_REMINDER_DAYS
 
 if TYPE_CHECKING:
     from telegram.ext import CallbackContext
@@ -40,7 +42,6 @@ class Deps:
     flood_limit: int = 30
     dialog_timeout_minutes: int = 120
     dialog_reminder_minutes: int = 60
-    extra: dict[str, Any] = field(default_factory=dict)
     operator_ids: frozenset[int] = frozenset()  # may press status buttons (admins included)
     wake_workers: Callable[[], None] = _no_workers
     """Run the background jobs now (the outbox): set by ``bot.runtime``."""
@@ -51,6 +52,20 @@ class Deps:
 
     office_hours: tuple[time, time] = (time(7), time(14, 30))
     """Staff office hours on working days, Tehran time (``SKEDBOT_OFFICE_HOURS``)."""
+    documents_reminder_days: int = DEFAULT_REMINDER_DAYS
+    """Working days before the documents' last day when the citizen is reminded."""
+    digest_hour: int = 8
+    """Hour (Tehran) of the staff's daily digest on working days; 24 means none."""
+    broadcast_progress_seconds: float = 5.0
+    outage_evening_hour: int = 20
+    """Hour (Tehran) of the evening-before notice of a planned outage."""
+    outage_soon_minutes: int = 60
+    """Minutes before a planned outage of the second notice."""
+    incident_window_minutes: int = 30
+    """Outage reports of one area within this window join one incident."""
+    matcher_version: int = 0
+    """The tags' version the ``matcher`` was built with (``bot.learning`` rebuilds on change)."""
+    """Seconds between edits of a running broadcast's progress message."""
 
     def is_operator(self, user_id: int) -> bool:
         """May press the desk's buttons and use its commands (admins included)."""

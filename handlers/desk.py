@@ -21,11 +21,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from handlers import keyboards, texts
-from handlers.callbacks import Callback
+from handlers import texts
+from handlers.announce import ANNOUNCE_ALBUM, album_rows
+from handlers.callbacks import Callback, CallbackFeature, RowArg
 from handlers.common import Context
 from handlers.deps import Deps, deps
-from handlers.operator import ANNOUNCE_ALBUM, _album_rows, desk_view
+from handlers.operator import DESK, desk_view
 from handlers.render import fa
 from handlers.texts import desk as dtexts
 from handlers.texts import operator as otexts
@@ -41,7 +42,6 @@ __all__ = ["actor_of", "load_request", "register", "staff_check"]
 
 log = logging.getLogger(__name__)
 
-_REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")
 _CODE_IN_TEXT = re.compile(r"[0-9۰-۹٠-٩][0-9۰-۹٠-٩ \-]{7,14}[0-9۰-۹٠-٩]")
 QUEUE_MAX = 30
 MESSAGE_MAX = 4000
@@ -80,21 +80,22 @@ async def load_request(d: Deps, *, request_id: int | None = None, code: str | No
 
 
 async def _pressed_request(
-    update: Update, context: Context
+    update: Update, context: Context, feature: CallbackFeature = DESK
 ) -> tuple[Callback, ServiceRequest] | None:
-    """Checks common to every desk button; answers the refusal itself."""
+    """Checks common to every desk button (and «رد درخواست», a ``feature`` of
+    ``handlers.operator``'s); answers the refusal itself."""
     query = update.callback_query
     assert query is not None
     refusal = staff_check(update, context)
     if refusal is not None:
         await query.answer(refusal, show_alert=True)
         return None
-    cb = Callback.parse(query.data)
-    request_id = cb.arg.split(".")[0] if cb is not None else ""
-    if cb is None or not _REQUEST_ID.match(request_id):
+    cb = feature.parse(query.data)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    if cb is None or row is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return None
-    request = await load_request(deps(context), request_id=int(request_id))
+    request = await load_request(deps(context), request_id=row.id)
     if request is None:
         await query.answer(otexts.UNKNOWN_REQUEST, show_alert=True)
         return None
@@ -166,13 +167,22 @@ async def _reply(message: Message, text: str, markup=None) -> None:
     await message.reply_text(text, reply_markup=markup)
 
 
-async def assign_command(update: Update, context: Context) -> None:
-    """``/assign CODE OPERATOR_ID``: an admin gives a request to an operator."""
+async def _staff_message(update: Update, context: Context) -> Message | None:
+    """The command's message when staff may use it here; otherwise the refusal is replied
+    and None returned (every desk command starts so)."""
     message = update.effective_message
     assert message is not None
     refusal = staff_check(update, context)
     if refusal is not None:
         await _reply(message, refusal)
+        return None
+    return message
+
+
+async def assign_command(update: Update, context: Context) -> None:
+    """``/assign CODE OPERATOR_ID``: an admin gives a request to an operator."""
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d, user = deps(context), update.effective_user
     assert user is not None
@@ -201,11 +211,8 @@ async def assign_command(update: Update, context: Context) -> None:
 
 async def mine_command(update: Update, context: Context) -> None:
     """``/mine``: the presser's open requests."""
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d, user = deps(context), update.effective_user
     assert user is not None
@@ -307,18 +314,15 @@ async def show_request(message: Message, context: Context, code: str) -> None:
     await desk.record(actor_of(d, user.id if user else 0), "find", request.id)
     _, markup = await desk_view(request)
     if await RequestDocument.exists(request_id=request.id):
-        resend = keyboards.button(dtexts.BTN_RESEND_DOCUMENTS, "desk", "docs", str(request.id))
+        resend = DESK.button(dtexts.BTN_RESEND_DOCUMENTS, "docs", request.id)
         rows = [list(row) for row in (markup.inline_keyboard if markup else ())]
         markup = InlineKeyboardMarkup([*rows, [resend]])
     await _reply(message, await find_text(d, request), markup)
 
 
 async def find_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     args = _args(context)
     code = normalize_tracking_code(" ".join(args)) if args else None
@@ -353,11 +357,8 @@ def _queue_line(d: Deps, n: int, request: ServiceRequest, claim: Claim | None) -
 
 async def queue_command(update: Update, context: Context) -> None:
     """``/queue [service]``: open requests, oldest first, with working days left."""
-    message = update.effective_message
-    assert message is not None
-    refusal = staff_check(update, context)
-    if refusal is not None:
-        await _reply(message, refusal)
+    message = await _staff_message(update, context)
+    if message is None:
         return
     d = deps(context)
     wanted = " ".join(context.args or []).strip()
@@ -395,7 +396,7 @@ async def on_documents_button(update: Update, context: Context) -> None:
         return
     assert d.operator_chat_id is not None
     async with in_transaction():
-        for album in _album_rows(documents):
+        for album in album_rows(documents):
             await outbox.enqueue(
                 d.messenger, d.operator_chat_id, ANNOUNCE_ALBUM, payload=album, ref=request.id
             )
@@ -406,8 +407,8 @@ async def on_documents_button(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     groups = filters.ChatType.GROUPS
-    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=r"^desk:(claim|release):"))
-    app.add_handler(CallbackQueryHandler(on_documents_button, pattern=r"^desk:docs:"))
+    app.add_handler(CallbackQueryHandler(on_claim_button, pattern=DESK.pattern("claim", "release")))
+    app.add_handler(CallbackQueryHandler(on_documents_button, pattern=DESK.pattern("docs")))
     app.add_handler(CommandHandler("find", find_command, filters=groups))
     app.add_handler(CommandHandler("queue", queue_command, filters=groups))
     app.add_handler(CommandHandler("mine", mine_command, filters=groups))

@@ -32,6 +32,10 @@ from handlers import texts
 from handlers.callbacks import Callback
 from handlers.common import Context, NotForUs, query_of
 from handlers.deps import deps
+from handlers.incidents import INC
+from handlers.operator import DESK, OP
+from handlers.sla.pick import OPDOC
+from handlers.tagging import TAG
 from models.dialog import StaleDialog
 from models.flood import Verdict, count_message
 
@@ -41,11 +45,11 @@ log = logging.getLogger(__name__)
 
 _STALE_QUERY = "query is too old"
 """The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
-GROUP_FEATURES = frozenset({"op", "opdoc", "desk", "tag"})
+GROUP_FEATURES = frozenset(feature.name for feature in (OP, OPDOC, DESK, INC, TAG))
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
-the documents picker of ``handlers.sla.pick``, the desk's (``handlers.desk``) and the tags of
-``handlers.tagging``, which
-check the chat and the presser themselves."""
+the documents picker of ``handlers.sla.pick``, the desk's (``handlers.desk``), the incidents'
+(``handlers.incidents``) and the tags of ``handlers.tagging``, which check the chat and the
+presser themselves."""
 
 
 async def flood_check(update: Update, context: Context) -> None:

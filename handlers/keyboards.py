@@ -12,13 +12,30 @@ from telegram import (
 )
 
 from handlers import texts
-from handlers.callbacks import Callback
+from handlers.callbacks import CallbackFeature
 
-__all__ = ["button", "categories", "main_menu", "rows", "service_card", "services"]
+__all__ = [
+    "APP",
+    "CAT",
+    "DLG",
+    "MENU",
+    "SRCH",
+    "SVC",
+    "categories",
+    "main_menu",
+    "rows",
+    "service_card",
+    "services",
+]
 
-
-def button(label: str, feature: str, action: str, arg: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=Callback(feature, action, arg).pack())
+# The buttons of the shared keyboards below, named here because this module builds them;
+# each is routed by one feature module (named beside it).
+MENU = CallbackFeature("menu", ("home",))  # handlers.start
+CAT = CallbackFeature("cat", ("list", "open"))  # handlers.browse
+SVC = CallbackFeature("svc", ("card",))  # handlers.browse
+SRCH = CallbackFeature("srch", ("none",))  # handlers.search
+DLG = CallbackFeature("dlg", ("resume", "cancel"))  # handlers.router
+APP = CallbackFeature("app", ("start", "more", "next", "stay", "leave"))  # handlers.apply
 
 
 def rows(buttons: Iterable[InlineKeyboardButton], width: int = 1) -> InlineKeyboardMarkup:
@@ -34,37 +51,37 @@ def main_menu() -> ReplyKeyboardMarkup:
 
 def categories(items: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
     """One button per (key, title) category."""
-    return rows((button(title, "cat", "open", key) for key, title in items), width=2)
+    return rows((CAT.button(title, "open", key) for key, title in items), width=2)
 
 
 def services(items: Iterable[tuple[str, str]], *, back: bool = True) -> InlineKeyboardMarkup:
     """One button per (code, title) service, then a way back to the categories."""
-    buttons = [button(title, "svc", "card", code) for code, title in items]
+    buttons = [SVC.button(title, "card", code) for code, title in items]
     if back:
-        buttons.append(button(texts.BTN_BACK, "cat", "list"))
+        buttons.append(CAT.button(texts.BTN_BACK, "list"))
     return rows(buttons)
 
 
 def service_card(code: str, category: str, flow: str) -> InlineKeyboardMarkup:
     buttons = []
     if flow in ("apply", "urgent"):
-        buttons.append([button(texts.BTN_APPLY, "app", "start", code)])
+        buttons.append([APP.button(texts.BTN_APPLY, "start", code)])
     buttons.append(
-        [button(texts.BTN_BACK, "cat", "open", category), button(texts.BTN_HOME, "menu", "home")]
+        [CAT.button(texts.BTN_BACK, "open", category), MENU.button(texts.BTN_HOME, "home")]
     )
     return InlineKeyboardMarkup(buttons)
 
 
 def candidates(items: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup:
     """An ambiguous search: the likely services, then «هیچ‌کدام»."""
-    buttons = [button(title, "svc", "card", code) for code, title in items]
-    buttons.append(button(texts.BTN_NONE_OF_THESE, "srch", "none"))
+    buttons = [SVC.button(title, "card", code) for code, title in items]
+    buttons.append(SRCH.button(texts.BTN_NONE_OF_THESE, "none"))
     return rows(buttons)
 
 
 def continue_or_cancel() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[button(texts.BTN_CONTINUE, "dlg", "resume"), button(texts.BTN_CANCEL, "dlg", "cancel")]]
+        [[DLG.button(texts.BTN_CONTINUE, "resume"), DLG.button(texts.BTN_CANCEL, "cancel")]]
     )
 
 
@@ -86,8 +103,6 @@ def dialog_step(
     return ReplyKeyboardMarkup(keyboard, resize_keyboard=True)
 
 
-def inline_pair(
-    first: tuple[str, str, str, str], second: tuple[str, str, str, str]
-) -> InlineKeyboardMarkup:
-    """Two inline buttons in one row, each given as (label, feature, action, arg)."""
-    return InlineKeyboardMarkup([[button(*first), button(*second)]])
+def inline_pair(first: InlineKeyboardButton, second: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """Two inline buttons in one row."""
+    return InlineKeyboardMarkup([[first, second]])

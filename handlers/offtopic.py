@@ -15,6 +15,7 @@ from telegram import Update
 from handlers import keyboards, relay, texts
 from handlers.common import Context, citizen_of, send
 from handlers.render import fa
+from handlers.staff import STAFF
 from handlers.texts import offtopic as kind_texts
 from models.catalog import CATALOG_DIR, NonServiceKind
 from models.catalog.kinds import load_kinds
@@ -55,7 +56,7 @@ async def answer_kind(update: Update, context: Context, kind: NonServiceKind) ->
         staff = (
             relay.offer_keyboard(message.message_id, texts.BTN_STAFF)
             if message is not None
-            else keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")])
+            else keyboards.rows([STAFF.button(texts.BTN_STAFF, "ask")])
         )
         await send(update, context, kind_text(kind), staff)
     else:

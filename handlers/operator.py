@@ -1,74 +1,47 @@
-"""The operator group: filed requests announced to staff, and the buttons that move them.
+"""The operator group's status buttons: the message that shows a request's status, and
+the presses that move it.
 
-:func:`queue_announcement` (called in the transaction that files a request) owes the group
-the request, its documents as albums, and one message of status buttons, as outbox rows:
-they go out in order, through faults and restarts, without holding up the citizen. A press is
-checked on every call, in this order: it came from the configured operator chat, the
-presser is an operator (or admin) of this messenger, the data has our shape, the request
-exists and was filed on this messenger, and the move is legal from the status the request
-has *now* (``move_to`` re-reads it under a row lock). Anything else gets a short Persian
-alert and changes nothing.
+The announcement of a filed request (its details, documents and this status message) is
+:mod:`handlers.announce`. A press is checked on every call, in this order: it came from
+the configured operator chat, the presser is an operator (or admin) of this messenger, the
+data has our shape, the request exists and was filed on this messenger, and the move is
+legal from the status the request has *now* (``move_to`` re-reads it under a row lock).
+Anything else gets a short Persian alert and changes nothing.
 
 A valid press writes the status and a :class:`~models.request.StatusEvent` in one
 transaction; the event is the citizen's notice, delivered by the outbox dispatcher
 (``bot.outbox``), which the handler wakes so the citizen hears within a second.
-
-The group sees national codes and mobile numbers masked; logs never hold them at all.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
-import telegram
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    InputMediaDocument,
-    InputMediaPhoto,
-    Update,
-)
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards, texts
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, query_of
-from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
-from handlers.deps import Deps, deps
-from handlers.render import fa, field_value
-from handlers.texts import apply as apply_texts
+from handlers.deps import deps
+from handlers.render import fa
 from handlers.texts import desk as dtexts
 from handlers.texts import operator as otexts
-from models import outbox
 from models.desk import Claim
-from models.identifiers import mask_mobile, mask_national_code
-from models.outbox import OutboxMessage
-from models.request import (
-    TRANSITIONS,
-    IllegalTransition,
-    RequestDocument,
-    RequestStatus,
-    ServiceRequest,
-)
-from models.storage import StorageError
-from models.workdays import format_jalali_date
+from models.request import TRANSITIONS, IllegalTransition, RequestStatus, ServiceRequest
 
 __all__ = [
     "ACTIONS",
-    "ANNOUNCE_ALBUM",
-    "ANNOUNCE_STATUS",
+    "DESK",
+    "OP",
     "PRESS_HOOKS",
     "desk_view",
-    "queue_announcement",
+    "illegal_text",
     "register",
     "staff_press",
     "status_keyboard",
-    "status_message_id",
     "status_text",
 ]
 
@@ -82,19 +55,11 @@ ACTIONS: dict[str, tuple[RequestStatus, str]] = {
     "reject": (RequestStatus.REJECTED, otexts.BTN_REJECTED),
 }
 """Callback action (``op:<action>:<request id>``) → the status it sets and its label."""
-
-PHOTO_MIMES = frozenset({"image/jpeg", "image/png"})
-"""Sent as photos; everything else (PDF, HEIC, WebP) as documents. An album cannot mix the
-two kinds, so a request's documents go as up to two albums."""
-ALBUM_MAX = 10  # the Bot API's limit per sendMediaGroup
-VALUE_MAX = 300  # one answer in the announcement; the whole message must stay under 4096
-MESSAGE_MAX = 4000
-_REQUEST_ID = re.compile(r"^[1-9][0-9]{0,8}$")  # fits a 32-bit id column on every backend
-_HIDDEN_ANSWERS = frozenset({"urgent"})
-ANNOUNCE_ALBUM = "announce.album"
-"""Outbox kind: one album of a filed request's documents (``ref`` = request id)."""
-ANNOUNCE_STATUS = "announce.status"
-"""Outbox kind: a filed request's status message with its buttons (``ref`` = request id)."""
+OP = CallbackFeature("op", tuple(ACTIONS))
+"""The status buttons (``op:<action>:<request id>``); «رد درخواست» is ``handlers.reject``'s."""
+DESK = CallbackFeature("desk", ("claim", "release", "docs", "rsn", "rtyped", "rcancel"))
+"""The desk's buttons on a request (``handlers.desk``, ``handlers.reject``): claim and
+release, resend the documents, and the rejection reasons (``rsn:<request>.<n>``)."""
 
 
 # ------------------------------------------------------------------ rendering
@@ -104,6 +69,11 @@ def _label(status: str) -> str:
     return texts.STATUS_LABELS.get(status, status)
 
 
+def illegal_text(request: ServiceRequest, wanted: str) -> str:
+    """The alert for a move the request's status of now does not allow."""
+    return otexts.ILLEGAL_TRANSITION.format(current=_label(request.status), wanted=_label(wanted))
+
+
 def status_keyboard(
     request: ServiceRequest, extra: Sequence[InlineKeyboardButton] = ()
 ) -> InlineKeyboardMarkup | None:
@@ -111,7 +81,7 @@ def status_keyboard(
     button); none once it is final."""
     legal = TRANSITIONS[RequestStatus(request.status)]
     buttons = [
-        keyboards.button(label, "op", action, str(request.id))
+        OP.button(label, action, request.id)
         for action, (status, label) in ACTIONS.items()
         if status in legal
     ]
@@ -142,7 +112,7 @@ async def claim_buttons(request: ServiceRequest) -> list[InlineKeyboardButton]:
         return []
     claimed = await Claim.exists(request_id=request.id)
     label, action = (dtexts.BTN_RELEASE, "release") if claimed else (dtexts.BTN_CLAIM, "claim")
-    return [keyboards.button(label, "desk", action, str(request.id))]
+    return [DESK.button(label, action, request.id)]
 
 
 async def claimed_by(request: ServiceRequest) -> str | None:
@@ -158,209 +128,6 @@ async def desk_view(
     return text, status_keyboard(request, await claim_buttons(request))
 
 
-def _answer_value(key: str, value: Any) -> str:
-    """One answer as staff read it: identifiers masked, the rest exactly as the citizen's
-    own summary showed it (one rendering, in the application feature)."""
-    if key == "national_code":
-        return fa(mask_national_code(str(value)))
-    if key == "mobile":
-        return fa(mask_mobile(str(value)))
-    if isinstance(value, bool):
-        return otexts.YES if value else otexts.NO
-    if isinstance(value, list | tuple):
-        value = texts.LIST_SEPARATOR.join(str(v) for v in value)
-    try:
-        text = field_value(key, value)
-    except (KeyError, TypeError, AttributeError):  # a shape this version does not know
-        text = fa(value)
-    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
-
-
-def _answer_label(key: str) -> str:
-    return apply_texts.FIELD_NAMES.get(key) or otexts.FIELD_LABELS.get(key, key)
-
-
-def is_urgent(request: ServiceRequest) -> bool:
-    return bool(request.answers.get("urgent")) or request.service.flow == "urgent"
-
-
-def announcement_text(request: ServiceRequest, messenger: str) -> str:
-    """What staff read about a filed request; ``service`` and ``citizen`` must be loaded."""
-    citizen = request.citizen
-    urgent = " " + otexts.URGENT_MARK if is_urgent(request) else ""
-    lines = [
-        otexts.REQUEST_HEADER.format(urgent=urgent),
-        otexts.REQUEST_CODE.format(code=fa(request.tracking_code)),
-        otexts.REQUEST_SERVICE.format(service=request.service.title),
-        otexts.REQUEST_CITIZEN.format(
-            name=citizen.first_name or otexts.NAMELESS,
-            messenger=otexts.MESSENGER_NAMES.get(messenger, messenger),
-        ),
-    ]
-    national_code = request.national_code or citizen.national_code
-    if national_code:
-        lines.append(
-            otexts.REQUEST_NATIONAL_CODE.format(value=_answer_value("national_code", national_code))
-        )
-    mobile = request.mobile or citizen.mobile
-    if mobile:
-        lines.append(otexts.REQUEST_MOBILE.format(value=_answer_value("mobile", mobile)))
-    if request.bill_id:
-        lines.append(otexts.REQUEST_BILL_ID.format(value=fa(request.bill_id)))
-    answers = [
-        otexts.REQUEST_ANSWER_ITEM.format(label=_answer_label(key), value=_answer_value(key, value))
-        for key, value in request.answers.items()
-        if key not in _HIDDEN_ANSWERS
-        and not key.startswith("_")
-        and value not in (None, "", [], {})
-        and not (key == "bill_id" and str(value) == request.bill_id)
-    ]
-    if answers:
-        lines += [otexts.REQUEST_ANSWERS, *answers]
-    deadline = (
-        format_jalali_date(request.deadline) if request.deadline else otexts.REQUEST_NO_DEADLINE
-    )
-    lines.append(otexts.REQUEST_DEADLINE.format(deadline=deadline))
-    text = "\n".join(lines)
-    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 1] + "…"
-
-
-# ------------------------------------------------------------------ announcing
-
-
-def _payload(
-    deps_: Deps, document: RequestDocument, by_id: bool, attach: bool = False
-) -> str | InputFile:
-    """The file as the messenger already has it (its file id), or our stored bytes.
-
-    ``attach``: an album's uploads must each be their own ``attach://`` part; without it
-    every file part is named ``media`` and replaces the album's own ``media`` field."""
-    if by_id:
-        return document.messenger_file_id
-    data = deps_.store.path_of(document.path).read_bytes()
-    return InputFile(data, filename=document.path.rsplit("/", 1)[-1], attach=attach)
-
-
-async def _send_group(
-    bot: telegram.Bot,
-    deps_: Deps,
-    chat_id: int,
-    documents: Sequence[RequestDocument],
-    captions: Sequence[str],
-    as_photos: bool,
-    reply_to: int | None = None,
-) -> bool:
-    """One album (or a single photo/document); by file id first, then by stored bytes."""
-    attempts = (True, False) if all(d.messenger_file_id for d in documents) else (False,)
-    for by_id in attempts:
-        try:
-            album = len(documents) > 1
-            payloads = [_payload(deps_, d, by_id, attach=album) for d in documents]
-        except (StorageError, OSError) as exc:
-            log.error("stored document missing for an announcement: %s", type(exc).__name__)
-            return False
-        try:
-            if len(payloads) == 1:
-                if as_photos:
-                    await bot.send_photo(
-                        chat_id, payloads[0], caption=captions[0], reply_to_message_id=reply_to
-                    )
-                else:
-                    await bot.send_document(
-                        chat_id, payloads[0], caption=captions[0], reply_to_message_id=reply_to
-                    )
-            else:
-                kind = InputMediaPhoto if as_photos else InputMediaDocument
-                media = [kind(p, caption=c) for p, c in zip(payloads, captions, strict=True)]
-                await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)
-            return True
-        except BadRequest as exc:  # an expired or foreign file id: upload the bytes instead
-            if deps_.is_rate_limit(exc.message):
-                raise  # "slow down" is not about the file: the outbox waits and retries
-            log.warning("album by %s failed: %s", "file id" if by_id else "upload", exc.message)
-    return False
-
-
-def _album_rows(documents: Sequence[RequestDocument]) -> list[dict[str, Any]]:
-    """The documents as album payloads: photos apart from files, at most 10 an album."""
-    photos = [d.id for d in documents if d.mime in PHOTO_MIMES]
-    files = [d.id for d in documents if d.mime not in PHOTO_MIMES]
-    return [
-        {"documents": group[start : start + ALBUM_MAX], "photos": as_photos}
-        for group, as_photos in ((photos, True), (files, False))
-        for start in range(0, len(group), ALBUM_MAX)
-    ]
-
-
-async def queue_announcement(request: ServiceRequest, messenger: str, chat_id: int | None) -> None:
-    """Owe the operator group a filed request: details, document albums, status buttons.
-
-    Called in the filing transaction, so a filed request is always announced (the outbox
-    retries through faults and restarts) and never twice (each part has a dedup key). Each
-    part is its own row: a failed album is retried alone, in order, before the buttons.
-    """
-    if chat_id is None:
-        log.info("no operator chat on %s: request %s not announced", messenger, request.id)
-        return
-    await request.fetch_related("service", "citizen")
-    key = f"announce:{request.id}"
-    text = announcement_text(request, messenger)
-    await outbox.enqueue(
-        messenger, chat_id, MESSAGE, payload=message_payload(text), ref=request.id,
-        dedup_key=f"{key}:details",
-    )  # fmt: skip
-    documents = await RequestDocument.filter(request_id=request.id).order_by("id")
-    if not documents:
-        await outbox.enqueue(
-            messenger, chat_id, MESSAGE, payload=message_payload(otexts.REQUEST_DOCUMENTS_NONE),
-            ref=request.id, dedup_key=f"{key}:documents",
-        )  # fmt: skip
-    for number, album in enumerate(_album_rows(documents)):
-        await outbox.enqueue(
-            messenger, chat_id, ANNOUNCE_ALBUM, payload=album, ref=request.id,
-            dedup_key=f"{key}:album:{number}",
-        )  # fmt: skip
-    await outbox.enqueue(
-        messenger, chat_id, ANNOUNCE_STATUS, ref=request.id, dedup_key=f"{key}:status"
-    )
-
-
-@sender(ANNOUNCE_ALBUM)
-async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    """One album of a request's documents (or a note saying it could not be sent)."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
-    ids = list(row.payload.get("documents", ()))
-    documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
-    titles = {doc.key: doc.title for doc in request.service.to_card().documents}
-    captions = [
-        otexts.DOCUMENT_CAPTION.format(
-            title=titles.get(d.document_key, d.document_key), code=fa(request.tracking_code)
-        )
-        for d in documents
-    ]
-    as_photos = bool(row.payload.get("photos"))
-    if documents and await _send_group(bot, deps_, row.chat_id, documents, captions, as_photos):
-        return None
-    missing = len(ids)
-    sent = await bot.send_message(
-        row.chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(missing))
-    )
-    return sent.message_id
-
-
-@sender(ANNOUNCE_STATUS)
-async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    """The status buttons, rendered when sent: they show the request's status of now."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
-    text, markup = await desk_view(request)
-    sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
-    return sent.message_id
-
-
 # ------------------------------------------------------------------ status buttons
 
 PressHook = Callable[[Update, Context, ServiceRequest], Awaitable[None]]
@@ -368,12 +135,6 @@ PRESS_HOOKS: dict[str, PressHook] = {}
 """Status actions whose press opens a flow of their own instead of moving at once, filled
 by that feature (``handlers.sla.pick``: «نیاز به مدرک» asks which documents first). The
 press is checked here in full (chat, operator, data, request) before the hook runs."""
-
-
-async def status_message_id(request_id: int) -> int | None:
-    """The group's status message of a request (the announcement's buttons), once sent."""
-    row = await OutboxMessage.get_or_none(dedup_key=f"announce:{request_id}:status")
-    return row.message_id if row is not None else None
 
 
 async def staff_press(update: Update, context: Context) -> bool:
@@ -413,14 +174,13 @@ async def on_status_button(update: Update, context: Context) -> None:
         log.warning("status button pressed by non-operator %s:%s", d.messenger, user.id)
         await _refuse(update, otexts.NOT_OPERATOR)
         return
-    cb = Callback.parse(query.data)
+    cb = OP.parse(query.data)
     action = ACTIONS.get(cb.action) if cb is not None else None
-    if cb is None or action is None or not _REQUEST_ID.match(cb.arg):
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    if cb is None or action is None or row is None or row.detail is not None:
         await _refuse(update, texts.EXPIRED_BUTTON)
         return
-    request = await ServiceRequest.get_or_none(id=int(cb.arg)).prefetch_related(
-        "service", "citizen"
-    )
+    request = await ServiceRequest.get_or_none(id=row.id).prefetch_related("service", "citizen")
     # Both messengers share one database: a request filed on the other one is not this
     # group's to move (its staff and its notices live on the other messenger).
     if request is None or request.citizen.messenger != d.messenger:
@@ -435,10 +195,7 @@ async def on_status_button(update: Update, context: Context) -> None:
         await request.move_to(status, actor=f"operator:{d.messenger}:{user.id}")
     except IllegalTransition:
         await request.refresh_from_db(fields=["status"])
-        await _refuse(
-            update,
-            otexts.ILLEGAL_TRANSITION.format(current=_label(request.status), wanted=_label(status)),
-        )
+        await _refuse(update, illegal_text(request, status))
         return
     d.wake_workers()
     log.info("request %s moved to %s by operator %s:%s", request.id, status, d.messenger, user.id)
@@ -451,4 +208,4 @@ async def on_status_button(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_status_button, pattern=pattern("op")))
+    app.add_handler(CallbackQueryHandler(on_status_button, pattern=OP.pattern()))

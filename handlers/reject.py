@@ -18,13 +18,13 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers import keyboards, texts
+from handlers.callbacks import RowArg
 from handlers.common import Context
 from handlers.deps import deps
 from handlers.desk import _pressed_request, actor_of, load_request, staff_check
-from handlers.operator import desk_view
+from handlers.operator import DESK, OP, desk_view, illegal_text
 from handlers.render import fa
 from handlers.texts import desk as dtexts
-from handlers.texts import operator as otexts
 from models import desk
 from models.desk import DeskAction
 from models.reasons import reasons_for
@@ -43,15 +43,12 @@ def _may_reject(request: ServiceRequest) -> bool:
 
 
 def _illegal(request: ServiceRequest) -> str:
-    return otexts.ILLEGAL_TRANSITION.format(
-        current=texts.STATUS_LABELS.get(request.status, request.status),
-        wanted=texts.STATUS_LABELS[RequestStatus.REJECTED],
-    )
+    return illegal_text(request, RequestStatus.REJECTED)
 
 
 async def ask_reason(update: Update, context: Context) -> None:
     """``op:reject:<id>``: the reasons to pick from."""
-    found = await _pressed_request(update, context)
+    found = await _pressed_request(update, context, OP)
     if found is None:
         return
     _, request = found
@@ -61,13 +58,12 @@ async def ask_reason(update: Update, context: Context) -> None:
         await query.answer(_illegal(request), show_alert=True)
         return
     await query.answer()
-    arg = str(request.id)
     buttons = [
-        keyboards.button(f"{n + 1}. {reason.text}"[:60], "desk", "rsn", f"{arg}.{n}")
+        DESK.button(f"{n + 1}. {reason.text}"[:60], "rsn", RowArg(request.id, str(n)))
         for n, reason in enumerate(reasons_for(request.service.code))
     ]
-    buttons.append(keyboards.button(dtexts.BTN_REASON_OTHER, "desk", "rtyped", arg))
-    buttons.append(keyboards.button(dtexts.BTN_REJECT_CANCEL, "desk", "rcancel", arg))
+    buttons.append(DESK.button(dtexts.BTN_REASON_OTHER, "rtyped", request.id))
+    buttons.append(DESK.button(dtexts.BTN_REJECT_CANCEL, "rcancel", request.id))
     lines = [
         dtexts.REJECT_ASK.format(code=fa(request.tracking_code), other=dtexts.BTN_REASON_OTHER)
     ]
@@ -108,7 +104,8 @@ async def on_reason_button(update: Update, context: Context) -> None:
         await desk.record(actor_of(d, user.id), PROMPT, request.id, message_id=prompt.message_id)
         return
     reasons = reasons_for(request.service.code)
-    _, _, number = cb.arg.partition(".")
+    row = RowArg.unpack(cb.arg)
+    number = (row.detail if row is not None else None) or ""
     if not number.isdigit() or int(number) >= len(reasons):
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
@@ -161,8 +158,10 @@ async def on_typed_reason(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(ask_reason, pattern=r"^op:reject:"))
-    app.add_handler(CallbackQueryHandler(on_reason_button, pattern=r"^desk:(rsn|rtyped|rcancel):"))
+    app.add_handler(CallbackQueryHandler(ask_reason, pattern=OP.pattern("reject")))
+    app.add_handler(
+        CallbackQueryHandler(on_reason_button, pattern=DESK.pattern("rsn", "rtyped", "rcancel"))
+    )
     replies = filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND
     # group 1: the relay's reply handler (group 0) sees the same replies and ignores these
     app.add_handler(MessageHandler(replies, on_typed_reason), group=1)

@@ -25,7 +25,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from tortoise.transactions import in_transaction
 
 from handlers import flows, keyboards, texts
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature
 from handlers.common import Context, citizen_of, send, send_main_menu
 from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
 from handlers.deps import Deps, deps
@@ -52,6 +52,7 @@ from models.request import OPEN_STATUSES, ServiceRequest
 from models.workdays import format_jalali_datetime
 
 __all__ = [
+    "RELAY",
     "RELAY_COPY",
     "RELAY_HEADER",
     "RELAY_REPLY",
@@ -64,6 +65,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+RELAY = CallbackFeature("relay", ("send",))
+"""«ارسال به کارشناس» under a citizen's message (``relay:send:<message id>``)."""
 RELAY_HEADER = "relay.header"
 """Outbox kind: a thread's header in the group (``ref`` = relay id)."""
 RELAY_COPY = "relay.copy"
@@ -98,7 +101,7 @@ def end_keyboard() -> ReplyKeyboardMarkup:
 
 def offer_keyboard(message_id: int, label: str = rtexts.BTN_SEND_TO_STAFF) -> InlineKeyboardMarkup:
     """One button that sends the citizen's message ``message_id`` to staff."""
-    return keyboards.rows([keyboards.button(label, "relay", "send", str(message_id))])
+    return keyboards.rows([RELAY.button(label, "send", message_id)])
 
 
 # ------------------------------------------------------------------ citizen → group
@@ -219,7 +222,7 @@ async def on_offer_button(update: Update, context: Context) -> None:
     presser's own private chat can be copied, so forged data relays nothing of anyone else."""
     query = update.callback_query
     assert query is not None
-    cb = Callback.parse(query.data)
+    cb = RELAY.parse(query.data)
     chat = update.effective_chat
     if cb is None or not cb.arg.isdigit() or chat is None or chat.type != chat.PRIVATE:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
@@ -345,6 +348,6 @@ async def send_reply(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int 
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_offer_button, pattern=pattern("relay")))
+    app.add_handler(CallbackQueryHandler(on_offer_button, pattern=RELAY.pattern()))
     groups = filters.ChatType.GROUPS
     app.add_handler(MessageHandler(groups & filters.REPLY & ~filters.COMMAND, on_group_reply))

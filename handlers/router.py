@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers import flows, keyboards, relay, search, start, texts
-from handlers.callbacks import Callback, pattern
 from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from handlers.render import fa
@@ -52,7 +51,7 @@ async def route(update: Update, context: Context) -> None:
 async def dialog_button(update: Update, context: Context) -> None:
     """«ادامه» / «انصراف» offered when a menu button interrupts an open dialog."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = keyboards.DLG.parse(query.data)
     state = await flows.current(update, context)
     if cb is None or state is None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
@@ -76,6 +75,6 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
-    app.add_handler(CallbackQueryHandler(dialog_button, pattern=pattern("dlg")))
+    app.add_handler(CallbackQueryHandler(dialog_button, pattern=keyboards.DLG.pattern()))
     app.add_handler(MessageHandler(private & filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, route))

@@ -9,11 +9,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, keyboards, offtopic, relay, texts, track
+from handlers import flows, keyboards, offtopic, outages, relay, texts, track
 from handlers.browse import send_card
-from handlers.callbacks import pattern
 from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
+from handlers.staff import STAFF
 from models.dialog import DialogState
 from models.digits import mask_digits
 from models.querylog import QueryLog
@@ -50,6 +50,9 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         return
     if len(result.needs) > 1 and await _offer_needs(update, context, result.needs):
         return
+    if result.decision == "service" and result.best == outages.SCHEDULE_SERVICE:
+        await outages.answer_schedule(update, context)  # the citizen's areas, or subscribe
+        return
     if result.decision == "service":
         service = await Service.get_or_none(code=result.best, active=True)
         if service is not None:
@@ -66,7 +69,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     staff = (  # «none»: this very message can go to staff (handlers.relay)
         relay.offer_keyboard(message.message_id, texts.BTN_STAFF)
         if message is not None and message.text == text
-        else keyboards.rows([keyboards.button(texts.BTN_STAFF, "staff", "ask")])
+        else keyboards.rows([STAFF.button(texts.BTN_STAFF, "ask")])
     )
     await send(update, context, texts.SEARCH_NONE.format(services=texts.BTN_SERVICES), staff)
 
@@ -99,4 +102,4 @@ async def none_of_these(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow("search", on_search_flow)
-    app.add_handler(CallbackQueryHandler(none_of_these, pattern=pattern("srch")))
+    app.add_handler(CallbackQueryHandler(none_of_these, pattern=keyboards.SRCH.pattern()))

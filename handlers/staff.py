@@ -10,11 +10,14 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import flows, relay, texts
-from handlers.callbacks import pattern
+from handlers.callbacks import CallbackFeature
 from handlers.common import Context, query_of, send
 from handlers.deps import deps
 
-__all__ = ["ask_message", "register"]
+__all__ = ["STAFF", "ask_message", "register"]
+
+STAFF = CallbackFeature("staff", ("ask",))
+"""«گفتگو با کارشناس» under a search or off-topic answer (``staff:ask:``)."""
 
 
 async def ask_message(update: Update, context: Context) -> None:
@@ -33,4 +36,4 @@ async def on_button(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow("staff", relay.on_thread_message)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("staff")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=STAFF.pattern()))

@@ -6,7 +6,6 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import browse, flows, keyboards, search, staff, texts, track
-from handlers.callbacks import pattern
 from handlers.common import (
     Context,
     NotForUs,
@@ -76,4 +75,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start, filters=private))
     app.add_handler(CommandHandler("help", help_command, filters=private))
     app.add_handler(CommandHandler("cancel", cancel, filters=private))
-    app.add_handler(CallbackQueryHandler(home, pattern=pattern("menu")))
+    app.add_handler(CallbackQueryHandler(home, pattern=keyboards.MENU.pattern()))

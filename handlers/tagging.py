@@ -17,7 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import keyboards
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature
 from handlers.common import Context, query_of
 from handlers.deps import deps
 from handlers.texts import tagging as texts
@@ -27,16 +27,19 @@ from models.tagging import tag, untag
 
 __all__ = ["register", "tag_keyboard"]
 
+TAG = CallbackFeature("tag", ("pick", "set", "undo"))
+"""An operator's tag on a citizen's message in the group: which service it was about."""
+
 
 def tag_keyboard() -> InlineKeyboardMarkup:
     """The one button under a citizen's message copied into the group."""
-    return keyboards.rows([keyboards.button(texts.BTN_TAG, "tag", "pick")])
+    return keyboards.rows([TAG.button(texts.BTN_TAG, "pick")])
 
 
 async def on_button(update: Update, context: Context) -> None:
     """tag:pick (the services), tag:set:CODE (store the tag), tag:undo:ID (take it back)."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = TAG.parse(query.data)
     d = deps(context)
     chat, user = update.effective_chat, update.effective_user
     if (
@@ -51,7 +54,7 @@ async def on_button(update: Update, context: Context) -> None:
     message = query.message
     if cb.action == "pick":
         services = await Service.filter(active=True).order_by("title").values_list("code", "title")
-        buttons = [keyboards.button(title, "tag", "set", code) for code, title in services]
+        buttons = [TAG.button(title, "set", code) for code, title in services]
         await query.answer(texts.PICK)
         with contextlib.suppress(telegram.error.BadRequest):
             await query.edit_message_reply_markup(keyboards.rows(buttons, width=2))
@@ -68,7 +71,7 @@ async def on_button(update: Update, context: Context) -> None:
         await query.answer()
         with contextlib.suppress(telegram.error.BadRequest):
             await query.edit_message_reply_markup(tag_keyboard())
-        undo = keyboards.rows([keyboards.button(texts.BTN_UNDO, "tag", "undo", str(item.id))])
+        undo = keyboards.rows([TAG.button(texts.BTN_UNDO, "undo", item.id)])
         await context.bot.send_message(
             chat.id,
             texts.SAVED.format(title=service.title),
@@ -96,4 +99,4 @@ async def on_button(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("tag")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=TAG.pattern()))

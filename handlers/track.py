@@ -21,11 +21,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import flows, keyboards, texts
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send
 from handlers.deps import deps
 from handlers.render import fa
-from handlers.sla.render import masked_citizen
+from handlers.sla.render import masked_citizen, send_documents
 from handlers.texts import sla as stexts
 from models import sla
 from models.citizen import Citizen
@@ -38,7 +38,8 @@ from models.workdays import format_jalali_date, format_jalali_datetime
 __all__ = ["answer_code", "ask_code", "register", "request_view"]
 
 RECENT = 8
-FEATURE = "trk"
+TRK = CallbackFeature("trk", ("show", "cancel", "yes", "no"))
+"""A request of the citizen's own: show it, cancel it, confirm or keep (``<request id>``)."""
 
 
 async def ask_code(update: Update, context: Context) -> None:
@@ -64,11 +65,10 @@ async def _list_markup(citizen: Citizen) -> InlineKeyboardMarkup | None:
         return None
     ordered = sorted(requests, key=lambda r: r.status not in OPEN_STATUSES)[:RECENT]
     return keyboards.rows(
-        keyboards.button(
+        TRK.button(
             stexts.TRACK_BUTTON.format(code=fa(r.tracking_code), service=r.service.title),
-            FEATURE,
             "show",
-            str(r.id),
+            r.id,
         )
         for r in ordered
     )
@@ -139,11 +139,9 @@ async def request_view(request: ServiceRequest) -> tuple[str, InlineKeyboardMark
         lines.append(stexts.TRACK_RATING.format(stars="⭐️" * request.rating))
     buttons = []
     if request.status == RequestStatus.NEEDS_DOCUMENTS:
-        buttons.append(keyboards.button(stexts.BTN_SEND_DOCUMENTS, "docs", "send", str(request.id)))
+        buttons.append(send_documents(request))
     if is_open:
-        buttons.append(
-            keyboards.button(stexts.BTN_CANCEL_REQUEST, FEATURE, "cancel", str(request.id))
-        )
+        buttons.append(TRK.button(stexts.BTN_CANCEL_REQUEST, "cancel", request.id))
     return "\n".join(lines), keyboards.rows(buttons) if buttons else None
 
 
@@ -194,11 +192,12 @@ async def on_track_flow(update: Update, context: Context, state: DialogState) ->
 async def on_button(update: Update, context: Context) -> None:
     """``trk:show|cancel|yes|no:<request id>``: the citizen's own requests only."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = TRK.parse(query.data)
     citizen = await citizen_of(update, context)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
     request = None
-    if cb is not None and cb.arg.isdigit() and 0 < len(cb.arg) < 10:
-        request = await own_request(int(cb.arg), citizen.id)
+    if row is not None and row.detail is None:
+        request = await own_request(row.id, citizen.id)
     if cb is None or request is None:
         await query.answer()
         await send(update, context, texts.TRACK_NOT_FOUND.format(code="—"))
@@ -213,8 +212,8 @@ async def on_button(update: Update, context: Context) -> None:
             await send(update, context, stexts.CANCEL_TOO_LATE.format(status=status))
             return
         confirm = keyboards.inline_pair(
-            (stexts.BTN_CANCEL_YES, FEATURE, "yes", str(request.id)),
-            (stexts.BTN_CANCEL_NO, FEATURE, "no", str(request.id)),
+            TRK.button(stexts.BTN_CANCEL_YES, "yes", request.id),
+            TRK.button(stexts.BTN_CANCEL_NO, "no", request.id),
         )
         await send(
             update, context, stexts.CANCEL_CONFIRM.format(code=code, service=service), confirm
@@ -249,4 +248,4 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow("track", on_track_flow)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("track", track_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=TRK.pattern()))

@@ -20,6 +20,9 @@ MODEL_MODULES: list[str] = [
     "models.relay",
     "models.desk",
     "models.tagging",
+    "models.apitoken",
+    "models.outage",
+    "models.incident",
 ]
 """Every module holding Tortoise models, in the one app label ``models``."""
 

@@ -38,6 +38,7 @@ from tortoise.transactions import in_transaction
 
 from models import clock
 from models.citizen import Citizen
+from models.outage import AreaSubscription
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.request import OPEN_STATUSES, ServiceRequest
 
@@ -81,7 +82,8 @@ class BroadcastState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Audience:
     """Who a broadcast goes to, as one short string: ``all``, ``m.<messenger>``,
-    ``open`` (citizens with an open request) or ``s.<service code>`` (who filed it)."""
+    ``open`` (citizens with an open request), ``s.<service code>`` (who filed it) or
+    ``a.<area key>`` (subscribed to an area's planned outages, ``models.outage``)."""
 
     code: str
 
@@ -111,6 +113,10 @@ class Audience:
         if self.kind == "s":
             return query.filter(
                 id__in=Subquery(ServiceRequest.filter(service__code=self.arg).values("citizen_id"))
+            )
+        if self.kind == "a":
+            return query.filter(
+                id__in=Subquery(AreaSubscription.filter(area=self.arg).values("citizen_id"))
             )
         raise ValueError(f"unknown audience {self.code!r}")
 

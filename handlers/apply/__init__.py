@@ -24,11 +24,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows
+from handlers import flows, keyboards
 from handlers.apply.buttons import on_button
 from handlers.apply.steps import on_message
 from handlers.apply.turn import reask_current_step
-from handlers.callbacks import pattern
 from models.application import FLOW
 
 __all__ = ["on_message", "reask_current_step", "register"]
@@ -37,4 +36,4 @@ __all__ = ["on_message", "reask_current_step", "register"]
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """The dialog's messages come through the router (flow ``apply``); its buttons here."""
     flows.register_flow(FLOW, on_message, resume=reask_current_step)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern("app")))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=keyboards.APP.pattern()))

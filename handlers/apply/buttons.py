@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import flows
+from handlers import flows, keyboards
 from handlers import texts as general
 from handlers.apply import leave
-from handlers.apply.documents import next_document
+from handlers.apply.documents import next_document, receipt_arg
 from handlers.apply.turn import Turn, ask, load_turn
-from handlers.callbacks import Callback
+from handlers.callbacks import Callback, RowArg
 from handlers.common import Context, query_of, send
 from handlers.texts import apply as texts
 from models.application import FILING_FLOWS, FLOW, StepKind, steps_for
@@ -29,7 +29,7 @@ async def on_button(update: Update, context: Context) -> None:
     """app:start:CODE from the card; app:more / app:next on a file's receipt; app:stay /
     app:leave when a new need interrupts (:mod:`.leave`)."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = keyboards.APP.parse(query.data)
     if cb is not None and cb.action == "start":
         await _start(update, context, cb.arg)
         return
@@ -54,7 +54,7 @@ def _on_open_receipt(cb: Callback, state: DialogState) -> bool:
     return (
         cb.action in ("more", "next")
         and state.flow == FLOW
-        and cb.arg == f"{state.id}.{state.step}"
+        and RowArg.unpack(cb.arg) == receipt_arg(state.id, state.step)
     )
 
 

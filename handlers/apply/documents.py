@@ -19,6 +19,7 @@ from handlers import keyboards
 from handlers.apply.leave import offer_leave
 from handlers.apply.prompts import too_large
 from handlers.apply.turn import Turn, ask, forward, refuse
+from handlers.callbacks import RowArg
 from handlers.common import Context, send, sender_of
 from handlers.deps import deps
 from handlers.render import fa
@@ -177,10 +178,16 @@ async def _keep_file(
 
 def receipt_buttons(state: DialogState, step: Step) -> Any:
     """«عکس دیگر» / «بعدی» naming the dialog row and step, so an older receipt is refused."""
-    arg = f"{state.id}.{step.name}"
+    arg = receipt_arg(state.id, step.name)
     return keyboards.inline_pair(
-        (texts.BTN_MORE, "app", "more", arg), (texts.BTN_NEXT, "app", "next", arg)
+        keyboards.APP.button(texts.BTN_MORE, "more", arg),
+        keyboards.APP.button(texts.BTN_NEXT, "next", arg),
     )
+
+
+def receipt_arg(state_id: int, step: str | None) -> RowArg:
+    """A receipt's argument: the dialog row and the step it answered (``<id>.<step>``)."""
+    return RowArg(state_id, step)
 
 
 async def show_album(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers import keyboards, operator
+from handlers import announce, incidents, keyboards
 from handlers import texts as general
 from handlers.apply.turn import Turn, ask
 from handlers.common import Context, citizen_of, send
@@ -19,6 +19,7 @@ from handlers.render import fa
 from handlers.texts import apply as texts
 from models.application import IncompleteDraft, file_request, missing_steps
 from models.draft import Edit, change_draft
+from models.incident import Incident
 from models.request import ServiceRequest
 from models.workdays import format_jalali_date
 
@@ -30,19 +31,25 @@ async def file_request_of(update: Update, context: Context, turn: Turn) -> None:
     citizen = await citizen_of(update, context)
     d = deps(context)
 
-    async def announce(request: ServiceRequest) -> None:
-        await operator.queue_announcement(request, d.messenger, d.operator_chat_id)
+    grouped: list[tuple[Incident, bool]] = []
+
+    async def queue(request: ServiceRequest) -> None:
+        incident = await incidents.group_report(request, d)  # an area outage: one message
+        if incident is None:
+            await announce.queue_announcement(request, d.messenger, d.operator_chat_id)
+        else:
+            grouped.append(incident)
 
     try:
-        request = await file_request(
-            turn.state, citizen, turn.service, d.calendar, on_filed=announce
-        )
+        request = await file_request(turn.state, citizen, turn.service, d.calendar, on_filed=queue)
     except IncompleteDraft:
         await _rewind(update, context, turn)
         return
     code = fa(request.tracking_code)
     if turn.card.flow == "urgent":
         text = texts.FILED_URGENT.format(code=code)
+        if grouped and grouped[0][1]:  # reported before: say it is known (and the ETA)
+            text += "\n\n" + incidents.known_text(grouped[0][0])
     else:
         deadline = (
             texts.DEADLINE_INSTANT

@@ -47,12 +47,9 @@ async def offer_leave(update: Update, context: Context, turn: Turn, text: str) -
         texts.NEW_NEED.format(title=turn.card.title, new=service.title),
         keyboards.rows(
             [
-                keyboards.button(texts.BTN_STAY, "app", "stay", row),
-                keyboards.button(
-                    texts.BTN_LEAVE.format(new=service.title),
-                    "app",
-                    "leave",
-                    f"{row}.{service.code}",
+                keyboards.APP.button(texts.BTN_STAY, "stay", row),
+                keyboards.APP.button(
+                    texts.BTN_LEAVE.format(new=service.title), "leave", f"{row}.{service.code}"
                 ),
             ]
         ),

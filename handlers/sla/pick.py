@@ -18,9 +18,9 @@ from telegram import ForceReply, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers import keyboards, operator
+from handlers import announce, operator
 from handlers import texts as general
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, message_of, query_of
 from handlers.deps import deps
 from handlers.render import fa
@@ -31,15 +31,15 @@ from models.followup import ask_for_documents
 from models.request import TRANSITIONS, IllegalTransition, RequestStatus, ServiceRequest
 from models.workdays import format_jalali_date
 
-__all__ = ["FEATURE", "FLOW", "register"]
+__all__ = ["FLOW", "OPDOC", "register"]
 
 log = logging.getLogger(__name__)
 
-FEATURE = "opdoc"
+OPDOC = CallbackFeature("opdoc", ("tog", "other", "ok", "no"))
+"""The picker's buttons: ``tog|other|ok:<request>.<mask>`` and ``no:<request>``."""
 FLOW = "opdoc"
 NOTE_MAX = 100
-_ARG = re.compile(r"^([1-9][0-9]{0,8})\.([0-9]{1,5})$")
-_ID = re.compile(r"^[1-9][0-9]{0,8}$")
+_MASK = re.compile(r"^[0-9]{1,5}$")  # the documents picked, one bit each
 
 
 def _documents(request: ServiceRequest) -> list[dict[str, Any]]:
@@ -57,17 +57,17 @@ def _picker(request: ServiceRequest, mask: int, note: str) -> InlineKeyboardMark
         label = texts.BTN_PICKED if mask & (1 << index) else texts.BTN_UNPICKED
         rows.append(
             [
-                keyboards.button(
-                    label.format(title=doc["title"]), FEATURE, "tog", f"{rid}.{mask ^ (1 << index)}"
+                OPDOC.button(
+                    label.format(title=doc["title"]), "tog", RowArg(rid, str(mask ^ (1 << index)))
                 )
             ]
         )
     other = texts.BTN_OTHER_SET.format(note=note) if note else texts.BTN_OTHER
-    rows.append([keyboards.button(other, FEATURE, "other", f"{rid}.{mask}")])
+    rows.append([OPDOC.button(other, "other", RowArg(rid, str(mask)))])
     rows.append(
         [
-            keyboards.button(texts.BTN_PICK_CONFIRM, FEATURE, "ok", f"{rid}.{mask}"),
-            keyboards.button(texts.BTN_PICK_CANCEL, FEATURE, "no", str(rid)),
+            OPDOC.button(texts.BTN_PICK_CONFIRM, "ok", RowArg(rid, str(mask))),
+            OPDOC.button(texts.BTN_PICK_CANCEL, "no", rid),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -92,11 +92,7 @@ async def open_picker(update: Update, context: Context, request: ServiceRequest)
     query = query_of(update)
     if RequestStatus.NEEDS_DOCUMENTS not in TRANSITIONS[RequestStatus(request.status)]:
         await query.answer(
-            otexts.ILLEGAL_TRANSITION.format(
-                current=general.STATUS_LABELS.get(request.status, request.status),
-                wanted=general.STATUS_LABELS["needs_documents"],
-            ),
-            show_alert=True,
+            operator.illegal_text(request, RequestStatus.NEEDS_DOCUMENTS), show_alert=True
         )
         return
     await query.answer()
@@ -109,8 +105,8 @@ async def open_picker(update: Update, context: Context, request: ServiceRequest)
     )
 
 
-async def _request_of(update: Update, context: Context, rid: str) -> ServiceRequest | None:
-    request = await ServiceRequest.get_or_none(id=int(rid)).prefetch_related("service", "citizen")
+async def _request_of(update: Update, context: Context, rid: int) -> ServiceRequest | None:
+    request = await ServiceRequest.get_or_none(id=rid).prefetch_related("service", "citizen")
     if request is None or request.citizen.messenger != deps(context).messenger:
         await query_of(update).answer(otexts.UNKNOWN_REQUEST, show_alert=True)
         return None
@@ -122,24 +118,29 @@ async def on_picker_button(update: Update, context: Context) -> None:
     if not await operator.staff_press(update, context):
         return
     query = query_of(update)
-    cb = Callback.parse(query.data)
-    match = _ARG.match(cb.arg) if cb is not None else None
-    if cb is not None and cb.action == "no" and _ID.match(cb.arg):
-        request = await _request_of(update, context, cb.arg)
+    cb = OPDOC.parse(query.data)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    if cb is not None and cb.action == "no" and row is not None and row.detail is None:
+        request = await _request_of(update, context, row.id)
         if request is not None:
             await query.answer()
             await query.edit_message_text(
                 texts.PICK_CANCELLED.format(code=fa(request.tracking_code))
             )
         return
-    if cb is None or match is None or cb.action not in ("tog", "other", "ok"):
+    if (
+        cb is None
+        or row is None
+        or not _MASK.match(row.detail or "")
+        or cb.action not in ("tog", "other", "ok")
+    ):
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
-    request = await _request_of(update, context, match.group(1))
+    request = await _request_of(update, context, row.id)
     if request is None:
         return
     documents = _documents(request)
-    mask = int(match.group(2)) & ((1 << len(documents)) - 1)
+    mask = int(row.detail or "0") & ((1 << len(documents)) - 1)
     user = query.from_user
     note = await _note_of(context, user.id, request.id)
     if cb.action == "tog":
@@ -193,11 +194,7 @@ async def _confirm(
     except IllegalTransition:
         await request.refresh_from_db(fields=["status"])
         await query.answer(
-            otexts.ILLEGAL_TRANSITION.format(
-                current=general.STATUS_LABELS.get(request.status, request.status),
-                wanted=general.STATUS_LABELS["needs_documents"],
-            ),
-            show_alert=True,
+            operator.illegal_text(request, RequestStatus.NEEDS_DOCUMENTS), show_alert=True
         )
         return
     state = await DialogState.current(d.messenger, user.id)
@@ -213,7 +210,7 @@ async def _confirm(
     await query.edit_message_text(
         texts.PICK_DONE.format(code=fa(request.tracking_code), items=listed, due=due)
     )
-    status_id = await operator.status_message_id(request.id)
+    status_id = await announce.status_message_id(request.id)
     if status_id is not None and query.message is not None:
         try:
             await context.bot.edit_message_text(
@@ -267,7 +264,7 @@ async def on_note(update: Update, context: Context) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     operator.PRESS_HOOKS["needdocs"] = open_picker
-    app.add_handler(CallbackQueryHandler(on_picker_button, pattern=pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(on_picker_button, pattern=OPDOC.pattern()))
     # Replies in the operator group are read by several features, each in its own handler
     # group so that all of them see every reply: the relay (0, replies to its threads), the
     # rejection reason (1, replies to its prompt) and this note (2, replies to its prompt).

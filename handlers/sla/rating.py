@@ -9,14 +9,12 @@ press changes nothing. Staff see each rating and comment in the operator group.
 
 from __future__ import annotations
 
-import re
-
 import telegram
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import flows, keyboards
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.delivery import Undeliverable, sender
 from handlers.deps import Deps, deps
@@ -30,10 +28,11 @@ from models.sla import RATE_ASK
 
 __all__ = ["register"]
 
-FEATURE = "rate"
+RATE = CallbackFeature("rate", ("s", "skip"))
+"""``rate:s:<request>.<1-5>`` (the stars) and ``rate:skip:<request>``."""
 FLOW = "ratecomment"
 COMMENT_MAX = 500
-_ARG = re.compile(r"^([1-9][0-9]{0,8})\.([1-5])$")
+_STARS = ("1", "2", "3", "4", "5")
 
 
 def _stars(n: int) -> str:
@@ -42,7 +41,7 @@ def _stars(n: int) -> str:
 
 def rate_keyboard(request_id: int) -> InlineKeyboardMarkup:
     return keyboards.rows(
-        (keyboards.button(fa(n), FEATURE, "s", f"{request_id}.{n}") for n in range(1, 6)), width=5
+        (RATE.button(fa(n), "s", RowArg(request_id, str(n))) for n in range(1, 6)), width=5
     )
 
 
@@ -67,7 +66,7 @@ def _group(context: Context) -> tuple[str, int] | None:
 async def on_button(update: Update, context: Context) -> None:
     """``rate:s:<request>.<1-5>`` and ``rate:skip:<request>``."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = RATE.parse(query.data)
     citizen = await citizen_of(update, context)
     if cb is not None and cb.action == "skip":
         await query.answer()
@@ -76,12 +75,13 @@ async def on_button(update: Update, context: Context) -> None:
             await state.finish()
         await send_main_menu(update, context, texts.RATE_DONE)
         return
-    match = _ARG.match(cb.arg) if cb is not None and cb.action == "s" else None
-    request = await own_request(int(match.group(1)), citizen.id) if match else None
-    if match is None or request is None:
+    row = RowArg.unpack(cb.arg) if cb is not None and cb.action == "s" else None
+    rated = row is not None and row.detail in _STARS
+    request = await own_request(row.id, citizen.id) if row is not None and rated else None
+    if row is None or request is None:
         await query.answer(texts.RATE_ALREADY, show_alert=True)
         return
-    stars = int(match.group(2))
+    stars = int(row.detail or "0")
     staff_text = texts.RATED_STAFF.format(
         code=fa(request.tracking_code), service=request.service.title, stars=_stars(stars)
     )
@@ -91,7 +91,7 @@ async def on_button(update: Update, context: Context) -> None:
     await query.answer()
     deps(context).wake_workers()
     await flows.begin(update, context, FLOW, "comment", {"request": request.id})
-    skip = keyboards.rows([keyboards.button(texts.BTN_RATE_SKIP, FEATURE, "skip", str(request.id))])
+    skip = keyboards.rows([RATE.button(texts.BTN_RATE_SKIP, "skip", request.id)])
     await send(
         update,
         context,
@@ -123,4 +123,4 @@ async def on_comment(update: Update, context: Context, state: DialogState) -> No
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow(FLOW, on_comment)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=pattern(FEATURE)))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=RATE.pattern()))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers import keyboards
+from handlers.callbacks import CallbackFeature
 from handlers.render import fa
 from handlers.texts import operator as otexts
 from handlers.texts import sla as texts
@@ -14,13 +15,25 @@ from models.request import ServiceRequest
 from models.sla import wanted_titles
 from models.workdays import format_jalali_date
 
-__all__ = ["documents_notice", "masked_citizen", "send_documents_button"]
+__all__ = [
+    "DOCS",
+    "documents_notice",
+    "masked_citizen",
+    "send_documents",
+    "send_documents_button",
+]
+
+DOCS = CallbackFeature("docs", ("send",))
+"""«ارسال مدارک» (``docs:send:<request>``), answered by ``handlers.sla.upload``."""
+
+
+def send_documents(request: ServiceRequest) -> InlineKeyboardButton:
+    """«ارسال مدارک» for a request that waits for documents (notice and track view)."""
+    return DOCS.button(texts.BTN_SEND_DOCUMENTS, "send", request.id)
 
 
 def send_documents_button(request: ServiceRequest) -> InlineKeyboardMarkup:
-    return keyboards.rows(
-        [keyboards.button(texts.BTN_SEND_DOCUMENTS, "docs", "send", str(request.id))]
-    )
+    return keyboards.rows([send_documents(request)])
 
 
 def documents_notice(request: ServiceRequest) -> str:

@@ -19,14 +19,15 @@ from telegram import ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler
 
-from handlers import flows, operator
+from handlers import announce, flows, operator
 from handlers import texts as general
 from handlers.apply.documents import FileRefused, take_file
-from handlers.callbacks import Callback, pattern
+from handlers.callbacks import RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.delivery import Undeliverable, sender
 from handlers.deps import Deps, deps
 from handlers.render import fa
+from handlers.sla.render import DOCS
 from handlers.texts import sla as texts
 from models.application import Step, StepKind
 from models.catalog import DocumentSpec
@@ -34,7 +35,7 @@ from models.dialog import DialogMoved, DialogState, StaleDialog
 from models.draft import Draft, Edit, change_draft
 from models.followup import DOCS_ALBUM, STATUS_EDIT, attach_documents, own_request
 from models.outbox import OutboxMessage
-from models.request import IllegalTransition, RequestDocument, RequestStatus, ServiceRequest
+from models.request import IllegalTransition, RequestStatus, ServiceRequest
 from models.workdays import format_jalali_date
 
 __all__ = ["FLOW", "register"]
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 FLOW = "moredocs"
 MAX_FILES = 20
 _STEP = Step("collect", StepKind.DOCUMENT, document=DocumentSpec("round", "", ""))
-_ID_ARG = r"^[1-9][0-9]{0,8}$"
 
 
 def _keyboard() -> ReplyKeyboardMarkup:
@@ -63,11 +63,12 @@ def _items(request: ServiceRequest) -> str:
 async def on_send_button(update: Update, context: Context) -> None:
     """``docs:send:<request>``: only the citizen's own request, only while it waits."""
     query = query_of(update)
-    cb = Callback.parse(query.data)
+    cb = DOCS.parse(query.data)
     citizen = await citizen_of(update, context)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
     request = None
-    if cb is not None and cb.action == "send" and cb.arg.isdigit() and len(cb.arg) < 10:
-        request = await own_request(int(cb.arg), citizen.id)
+    if row is not None and row.detail is None:
+        request = await own_request(row.id, citizen.id)
     if request is None:
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
@@ -195,11 +196,7 @@ async def _submit(update: Update, context: Context, state: DialogState) -> None:
 @sender(DOCS_ALBUM)
 async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     """Documents sent later, as a reply under the request's status message."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
-    ids = list(row.payload.get("documents", ()))
-    documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
+    request, _, documents = await announce.album_documents(row)
     titles = {item["key"]: item["title"] for item in (request.terms or {}).get("documents", [])}
     captions = [
         texts.DOCUMENT_CAPTION.format(
@@ -208,9 +205,9 @@ async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -
         )
         for doc in documents
     ]
-    reply_to = await operator.status_message_id(request.id)
+    reply_to = await announce.status_message_id(request.id)
     as_photos = bool(row.payload.get("photos"))
-    if documents and await operator._send_group(
+    if documents and await announce.send_group(
         bot, d, row.chat_id, documents, captions, as_photos, reply_to=reply_to
     ):
         return None
@@ -221,7 +218,7 @@ async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -
 async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     """The request's status message shows its status of now (and the legal buttons)."""
     request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    message_id = await operator.status_message_id(row.ref or 0)
+    message_id = await announce.status_message_id(row.ref or 0)
     if request is None or message_id is None:
         raise Undeliverable("no status message to edit")
     try:
@@ -241,4 +238,4 @@ async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) ->
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     flows.register_flow(FLOW, on_message)
-    app.add_handler(CallbackQueryHandler(on_send_button, pattern=pattern("docs")))
+    app.add_handler(CallbackQueryHandler(on_send_button, pattern=DOCS.pattern()))

@@ -11,12 +11,31 @@ that recognise them, so a label changed here changes everywhere. Texts with blan
 
 from __future__ import annotations
 
+# ---- names written into other texts (each once) ------------------------------------------
+PHONE_INCIDENTS = "۱۲۱"  # accidents and outages
+PHONE_BILLING = "۱۵۲۱"  # debts, payments and anything staff cannot answer here
+PHONE_ENERGY = "۱۴۲۱"  # energy advice
+LABEL_NATIONAL_CODE = "کد ملی"
+LABEL_BILL_ID = "شناسه قبض"
+LABEL_MOBILE = "موبایل"
+"""The identifiers' labels, shared by the citizen's summary and the staff's announcement."""
+MESSENGER_NAMES: dict[str, str] = {"telegram": "تلگرام", "bale": "بله"}
+"""Each messenger's Persian name (``bot.messengers`` reads it too)."""
+NONE = "ندارد"
+NO = "خیر"
+DAYS = "{days} روز کاری"
+INSTANT = "آنی"
+SERVICE_ID_PENDING = "در حال ثبت"
+HISTORY = "سابقه:"
+DEADLINE = "مهلت انجام: {deadline}"
+
 # ---- main menu (reply keyboard) -------------------------------------------------------
 BTN_SEARCH = "🔎 جستجوی خدمت"
 BTN_SERVICES = "📋 فهرست خدمات"
 BTN_TRACK = "📌 پیگیری درخواست"
 BTN_HELP = "❓ راهنما"
-BTN_STAFF = "👤 گفتگو با کارشناس"
+STAFF_CHAT = "گفتگو با کارشناس"
+BTN_STAFF = f"👤 {STAFF_CHAT}"
 MAIN_MENU_ROWS: tuple[tuple[str, ...], ...] = (
     (BTN_SEARCH, BTN_SERVICES),
     (BTN_TRACK, BTN_HELP),
@@ -47,7 +66,8 @@ HELP = (
     "• «{track}»: وضعیت درخواستی که ثبت کرده‌اید، با کد رهگیری.\n"
     "• «{staff}»: پیام شما به کارشناسان می‌رسد.\n\n"
     "دستورها: /start شروع دوباره، /help راهنما، /cancel لغو کار نیمه‌تمام.\n\n"
-    "☎️ حوادث و خاموشی: ۱۲۱ — بدهی و پرداخت: ۱۵۲۱ — مشاوره انرژی: ۱۴۲۱"
+    f"☎️ حوادث و خاموشی: {PHONE_INCIDENTS} — بدهی و پرداخت: {PHONE_BILLING} — "
+    f"مشاوره انرژی: {PHONE_ENERGY}"
 )
 
 # ---- browsing and the identity card ------------------------------------------------------
@@ -56,12 +76,12 @@ CATEGORY_SERVICES = "خدمات «{title}»:"
 SERVICE_GONE = "این خدمت دیگر در فهرست نیست. از منوی اصلی دوباره انتخاب کنید."
 CARD_TITLE = "📄 شناسنامه خدمت: {title}"
 CARD_SERVICE_ID = "شناسه خدمت: {service_id}"
-CARD_SERVICE_ID_PENDING = "در حال ثبت"
+CARD_SERVICE_ID_PENDING = SERVICE_ID_PENDING
 CARD_DESCRIPTION = "شرح خدمت: {description}"
 CARD_AUDIENCE = "خدمت‌گیرندگان: {audience}"
 CARD_DURATION = "مدت انجام: {duration}"
-CARD_DURATION_DAYS = "{days} روز کاری"
-CARD_DURATION_INSTANT = "آنی"
+CARD_DURATION_DAYS = DAYS
+CARD_DURATION_INSTANT = INSTANT
 CARD_DURATION_NOTE = "{duration} ({note})"
 CARD_DELIVERY = "نحوه ارائه: {mode}"
 DELIVERY_MODE_NAMES: dict[str, str] = {
@@ -71,7 +91,7 @@ DELIVERY_MODE_NAMES: dict[str, str] = {
 }
 CARD_ANSWERING = "واحد پاسخگو: {unit}، تلفن {phone}"
 CARD_VISITS = "مراجعه حضوری: {visits}"
-CARD_VISITS_NONE = "ندارد"
+CARD_VISITS_NONE = NONE
 CARD_VISITS_N = "{n} بار"
 CARD_CHANNELS = "راه‌های دسترسی: {channels}"
 CARD_HOURS = "ساعات ارائه: {hours}"
@@ -90,14 +110,16 @@ CHANNEL_NAMES: dict[str, str] = {
     "bot": "همین ربات",
     "website": "وب‌سایت شرکت",
     "pishkhan": "دفاتر پیشخوان",
-    "phone-121": "تلفن ۱۲۱",
-    "phone-1521": "تلفن ۱۵۲۱",
-    "phone-1421": "تلفن ۱۴۲۱",
+    "phone-121": f"تلفن {PHONE_INCIDENTS}",
+    "phone-1521": f"تلفن {PHONE_BILLING}",
+    "phone-1421": f"تلفن {PHONE_ENERGY}",
     "in-person": "مراجعه حضوری",
     "app": "اپلیکیشن برق من",
 }
 INFO_SERVICE = "این خدمت نیاز به ثبت درخواست ندارد؛ راه دریافت آن در شناسنامه بالا آمده است."
-URGENT_SERVICE = "⚠️ در موارد خطرناک همین حالا با ۱۲۱ تماس بگیرید و به سیم یا تجهیزات نزدیک نشوید."
+URGENT_SERVICE = (
+    f"⚠️ در موارد خطرناک همین حالا با {PHONE_INCIDENTS} تماس بگیرید و به سیم یا تجهیزات نزدیک نشوید."
+)
 
 # ---- free-text search ---------------------------------------------------------------------
 SEARCH_PROMPT = "درخواستتان را در یک جمله بنویسید؛ مثلاً «کنتورم خراب شده» یا «برق کوچه قطعه»."
@@ -116,11 +138,12 @@ TRACK_PROMPT = "کد رهگیری درخواستتان را بفرستید (کد
 # ---- contact staff ------------------------------------------------------------------------
 STAFF_PROMPT = (
     "پیامتان را بنویسید تا برای کارشناسان فرستاده شود. پاسخ در همین گفتگو به شما می‌رسد.\n"
-    "برای موارد فوری حوادث با ۱۲۱ تماس بگیرید."
+    f"برای موارد فوری حوادث با {PHONE_INCIDENTS} تماس بگیرید."
 )
 STAFF_SENT = "✅ پیام شما برای کارشناسان فرستاده شد."
-STAFF_UNAVAILABLE = "در حال حاضر ارتباط با کارشناس از این راه ممکن نیست؛ لطفاً با ۱۵۲۱ تماس بگیرید."
-OPERATOR_CITIZEN_MESSAGE = "✉️ پیام شهروند ({who}):\n{text}"
+STAFF_UNAVAILABLE = (
+    f"در حال حاضر ارتباط با کارشناس از این راه ممکن نیست؛ لطفاً با {PHONE_BILLING} تماس بگیرید."
+)
 
 # ---- dialogs ------------------------------------------------------------------------------
 CANCELLED = "کار نیمه‌تمام لغو شد. هر وقت خواستید از نو شروع کنید."
@@ -162,13 +185,6 @@ STATUS_LABELS: dict[str, str] = {
     "closed": "خاتمه یافت (مدارک خواسته‌شده نرسید)",
     "cancelled": "لغو شد",
 }
-TRACK_STATUS = (
-    "📌 درخواست {code}\n"
-    "خدمت: {service}\n"
-    "وضعیت: {status}\n"
-    "تاریخ ثبت: {submitted}\n"
-    "مهلت انجام: {deadline}"
-)
 TRACK_NOT_FOUND = (
     "درخواستی با کد {code} در میان درخواست‌های شما پیدا نشد. لطفاً کد را دوباره بررسی کنید."
 )
@@ -178,4 +194,3 @@ TRACK_BAD_CODE = (
 TRACK_LIST = "درخواست‌های اخیر شما:"
 TRACK_LIST_ITEM = "• {code} — {service}: {status}"
 TRACK_NONE = "هنوز درخواستی از این حساب ثبت نکرده‌اید."
-TRACK_NO_DEADLINE = "—"

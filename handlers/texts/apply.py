@@ -28,7 +28,7 @@ INTRO = (
 )
 URGENT_INTRO = (
     "⚠️ گزارش فوری «{title}»\n"
-    "در خطر جانی همین حالا با ۱۲۱ تماس بگیرید و از سیم و تجهیزات فاصله بگیرید.\n"
+    f"در خطر جانی همین حالا با {_general.PHONE_INCIDENTS} تماس بگیرید و از سیم و تجهیزات فاصله بگیرید.\n"
     "نخست محل را بفرستید؛ فقط چند پرسش کوتاه در پیش است."
 )
 RESUMED = "درخواست نیمه‌تمام «{title}» را از همان جایی که ماند ادامه می‌دهیم."
@@ -96,8 +96,8 @@ CHOICES: dict[str, str] = {
 """Tariff groups and usage types: key stored in the request, label shown and typed."""
 PHASE_NAMES: dict[int, str] = {1: "تک‌فاز", 3: "سه‌فاز"}
 PHASE_WORDS: dict[int, tuple[str, ...]] = {
-    1: ("تک‌فاز", "تک فاز", "تک", "یک فاز", "1 فاز", "۱ فاز"),
-    3: ("سه‌فاز", "سه فاز", "سه", "3 فاز", "۳ فاز"),
+    1: (PHASE_NAMES[1], "تک فاز", "تک", "یک فاز", "1 فاز", "۱ فاز"),
+    3: (PHASE_NAMES[3], "سه فاز", "سه", "3 فاز", "۳ فاز"),
 }
 """What people type for the phase; matched with spaces and half-spaces ignored."""
 AMPERAGE_OPTIONS: tuple[tuple[int, int], ...] = ((25, 1), (32, 1), (25, 3), (32, 3), (50, 3))
@@ -135,9 +135,9 @@ NEED_FILE_FIRST = "برای «{title}» دست‌کم یک عکس یا فایل 
 SUMMARY_TITLE = "📋 خلاصه درخواست؛ لطفاً بررسی کنید:"
 SUMMARY_SERVICE = "خدمت: {title}"
 SUMMARY_URGENT = "⚠️ گزارش فوری"
-SUMMARY_MOBILE = "موبایل: {mobile}"
-SUMMARY_NATIONAL_CODE = "کد ملی: {code}"
-SUMMARY_BILL_ID = "شناسه قبض: {bill_id}"
+SUMMARY_MOBILE = _general.LABEL_MOBILE + ": {mobile}"
+SUMMARY_NATIONAL_CODE = _general.LABEL_NATIONAL_CODE + ": {code}"
+SUMMARY_BILL_ID = _general.LABEL_BILL_ID + ": {bill_id}"
 SUMMARY_FIELD = "{name}: {value}"
 SUMMARY_SKIPPED = "—"
 SUMMARY_DOCUMENTS = "مدارک:"
@@ -158,7 +158,7 @@ FILED_URGENT = (
     "✅ گزارش شما ثبت و همین حالا برای کارشناسان حوادث فرستاده شد.\n"
     "کد رهگیری: {code}\n\n"
     "گروه اتفاقات به ترتیب اولویت اعزام می‌شود و ممکن است برای یافتن محل با شما تماس بگیرد. "
-    "در خطر جانی با ۱۲۱ تماس بگیرید و از محل فاصله بگیرید."
+    f"در خطر جانی با {_general.PHONE_INCIDENTS} تماس بگیرید و از محل فاصله بگیرید."
 )
 DEADLINE_DAYS = "مهلت انجام: تا پایان {deadline} ({days} روز کاری)"
 DEADLINE_INSTANT = "مهلت انجام: آنی (همین امروز)"
@@ -187,17 +187,20 @@ PROBLEMS: dict[str, str] = {
     "unknown_choice": "لطفاً یکی از گزینه‌های دکمه‌ها را انتخاب کنید.",
     "location_outside": "این موقعیت بیرون از ایران است؛ لطفاً موقعیت محل را دوباره بفرستید.",
     "contact_not_own": "فقط شماره موبایل خودتان پذیرفته می‌شود، نه شماره دیگران.",
-    "mobile_not_iranian": "این شماره موبایل ایران نیست؛ با سیم‌کارت ایرانی ثبت‌نام کنید یا با ۱۵۲۱ تماس بگیرید.",
+    "mobile_not_iranian": (
+        "این شماره موبایل ایران نیست؛ با سیم‌کارت ایرانی ثبت‌نام کنید یا با "
+        f"{_general.PHONE_BILLING} تماس بگیرید."
+    ),
 }
 MEDIA_REFUSED: dict[str, str] = {
     "sticker": "استیکر را نمی‌توانم اینجا بپذیرم.",
     "voice": "پیام صوتی را نمی‌توانم اینجا بپذیرم.",
     "audio": "فایل صوتی را نمی‌توانم اینجا بپذیرم.",
     "video": "فیلم را نمی‌توانم به جای عکس مدرک بپذیرم.",
-    "video_note": "فیلم را نمی‌توانم به جای عکس مدرک بپذیرم.",
     "animation": "گیف و تصویر متحرک را نمی‌توانم به جای عکس مدرک بپذیرم.",
     "other": "این نوع پیام را اینجا نمی‌توانم بپذیرم.",
 }
+MEDIA_REFUSED["video_note"] = MEDIA_REFUSED["video"]  # a round video is still a video
 FORWARDED_REFUSED = "پیام بازارسال‌شده (فوروارد) پذیرفته نمی‌شود؛ لطفاً خودتان مستقیم بفرستید."
 WANT_TEXT = "اینجا پاسخ نوشتاری لازم است."
 WANT_CONTACT = "اینجا شماره موبایل لازم است."

@@ -6,6 +6,8 @@ digits already (:func:`handlers.render.fa`), times as Jalali date and time.
 
 from __future__ import annotations
 
+from handlers import texts as _general
+
 # ---- citizens: opting out and back in -------------------------------------------------------
 BTN_OPT_OUT = "لغو اطلاع‌رسانی"
 BTN_OPT_IN = "دریافت اطلاعیه‌ها"
@@ -39,7 +41,7 @@ CONFIRM = (
     "با «{send}» فرستاده می‌شود؛ پیش از آن برای هیچ‌کس فرستاده نمی‌شود."
 )
 BTN_SEND = "✅ ارسال"
-BTN_CANCEL = "✖️ انصراف"
+BTN_CANCEL = _general.BTN_CANCEL
 NO_RECIPIENTS = "این گروه گیرنده‌ای ندارد؛ گروه دیگری انتخاب کنید."
 DISCARDED = "اطلاعیه فرستاده نشد و کنار گذاشته شد."
 NOT_DRAFT = "این اطلاعیه دیگر پیش‌نویس نیست."
@@ -64,7 +66,7 @@ REPORT = (
     "فرستاده‌نشده: {left}"
 )
 BTN_PAUSE = "⏸ توقف موقت"
-BTN_RESUME = "▶️ ادامه"
+BTN_RESUME = _general.BTN_CONTINUE
 BTN_STOP = "⏹ لغو ارسال"
 LIST_TITLE = "📣 اطلاعیه‌های اخیر:"
 LIST_ITEM = "• شماره {id} ({state}): {sent} از {total} — {preview}"

@@ -6,8 +6,10 @@ from it). «منبع» appears here and nowhere a citizen reads.
 
 from __future__ import annotations
 
+from handlers import texts as _general
+
 CARD = "[{code}] {title} — شناسه خدمت: {service_id}"
-SERVICE_ID_PENDING = "در حال ثبت"
+SERVICE_ID_PENDING = _general.SERVICE_ID_PENDING
 EMPTY_VALUE = "(خالی)"
 ESTIMATE = "  برآوردی: {field} = {value}"
 SOURCE = "  منبع: {url}"

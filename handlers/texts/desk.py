@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from handlers import texts as _general
+
 # ---- claims ------------------------------------------------------------------------------
 BTN_CLAIM = "🙋 برعهده من"
 BTN_RELEASE = "↩️ رها کردن"
@@ -27,7 +29,8 @@ REJECT_TYPE = "✍️ دلیل رد درخواست {code} را در پاسخ (Re
 REJECT_CANCELLED = "رد درخواست {code} انجام نشد."
 REJECT_NOTE = "{reason}\nچه می‌توانید بکنید: {next}"
 REJECT_NEXT_DEFAULT = (
-    "برای توضیح بیشتر «گفتگو با کارشناس» را بزنید یا با ۱۵۲۱ تماس بگیرید؛ "
+    f"برای توضیح بیشتر «{_general.STAFF_CHAT}» را بزنید یا با {_general.PHONE_BILLING} "
+    "تماس بگیرید؛ "
     "پس از رفع مشکل می‌توانید درخواست را دوباره ثبت کنید."
 )
 REJECTED_WITH = "❌ رد شد، دلیل: {reason}"
@@ -39,7 +42,7 @@ FIND_SUBMITTED = "ثبت: {when}"
 FIND_DEADLINE = "مهلت: {deadline} ({days})"
 DAYS_LEFT = "{days} روز کاری مانده"
 DAYS_LATE = "{days} روز کاری گذشته"
-FIND_HISTORY = "سابقه:"
+FIND_HISTORY = _general.HISTORY
 FIND_HISTORY_ITEM = "  • {when} — {what} — {actor}"
 FIND_DOCUMENTS = "مدارک: {count}"
 FIND_CONVERSATION = "گفتگو:"

@@ -5,6 +5,8 @@ Values come in Persian digits already (:func:`handlers.render.fa`), dates as Jal
 
 from __future__ import annotations
 
+from handlers import texts as _general
+
 # ---- the citizen's side -------------------------------------------------------------------
 BTN_END = "⏹ پایان گفتگو"
 BTN_SEND_TO_STAFF = "👤 ارسال همین پیام برای کارشناس"
@@ -33,7 +35,7 @@ HEADER = (
     "برای پاسخ، روی همین پیام یا پیام‌های زیر آن «پاسخ» (Reply) بزنید."
 )
 HEADER_MOBILE = "، تلفن {mobile}"
-NO_CODES = "ندارد"
+NO_CODES = _general.NONE
 GROUP_ENDED = "⏹ گفتگوی شماره {number} را شهروند پایان داد."
 REPLY_NOT_OPERATOR = "فقط کارشناسان میز خدمت می‌توانند به شهروند پاسخ دهند."
 REPLY_NOT_RELAYABLE = "این نوع پیام برای شهروند فرستاده نمی‌شود؛ متن، صدا، عکس یا فایل بفرستید."

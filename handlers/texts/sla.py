@@ -7,6 +7,8 @@ formatted already. Staff texts show citizens masked.
 
 from __future__ import annotations
 
+from handlers import texts as _general
+
 # ---- staff: which documents («نیاز به مدرک») --------------------------------------------
 PICK_DOCUMENTS = (
     "📎 درخواست {code}: کدام مدارک از شهروند خواسته شود؟\n"
@@ -18,7 +20,7 @@ BTN_UNPICKED = "⬜️ {title}"
 BTN_OTHER = "✏️ مدرک دیگر"
 BTN_OTHER_SET = "✏️ مدرک دیگر: {note}"
 BTN_PICK_CONFIRM = "✅ درخواست این مدارک"
-BTN_PICK_CANCEL = "✖️ انصراف"
+BTN_PICK_CANCEL = _general.BTN_CANCEL
 OTHER_PROMPT = "{name}، نام مدرک دیگر برای درخواست {code} را در پاسخ به همین پیام بنویسید."
 OTHER_SAVED = "ثبت شد."
 PICK_NOTHING = "دست‌کم یک مدرک را انتخاب کنید."
@@ -59,7 +61,7 @@ UPLOAD_SENT = (
 UPLOAD_NOT_WAITING = "این درخواست اکنون منتظر مدرک نیست."
 UPLOAD_CANCELLED = "ارسال مدارک لغو شد. تا پایان مهلت می‌توانید دوباره «{button}» را بزنید."
 BTN_UPLOAD_DONE = "✅ پایان و ارسال مدارک"
-BTN_UPLOAD_CANCEL = "✖️ انصراف"
+BTN_UPLOAD_CANCEL = _general.BTN_CANCEL
 
 # ---- staff: the documents arrived ------------------------------------------------------
 DOCUMENTS_ARRIVED = "📎 مدارک تکمیلی درخواست {code} رسید ({count} فایل). وضعیت: {status}"
@@ -92,17 +94,17 @@ DIGEST_NO_DEADLINE = "  {n}. {code} — {status}"
 
 # ---- citizen: tracking ------------------------------------------------------------------
 TRACK_HEAD = "📌 درخواست {code}\nخدمت: {service}\nوضعیت: {status}\nتاریخ ثبت: {submitted}"
-TRACK_DEADLINE = "مهلت انجام: {deadline}"
+TRACK_DEADLINE = _general.DEADLINE
 TRACK_LEFT = "روزهای کاری باقی‌مانده: {days}"
 TRACK_TODAY = "مهلت انجام: امروز"
 TRACK_LATE = "{days} روز کاری از مهلت گذشته است."
 TRACK_PAUSED = "⏸ تا رسیدن مدارک شما زمان شمرده نمی‌شود (مهلت فرستادن: {due})."
 TRACK_QUEUE = "نوبت شما: {n}"
 TRACK_TERMS = "شرایط ثبت‌شده: {duration}؛ هزینه: {cost}"
-TRACK_TERMS_DAYS = "{days} روز کاری"
-TRACK_TERMS_INSTANT = "آنی"
+TRACK_TERMS_DAYS = _general.DAYS
+TRACK_TERMS_INSTANT = _general.INSTANT
 TRACK_TERMS_DOCUMENTS = "مدارک: {documents}"
-TRACK_HISTORY = "سابقه:"
+TRACK_HISTORY = _general.HISTORY
 TRACK_HISTORY_ITEM = "  • {when}: {status}"
 TRACK_RATING = "امتیاز شما: {stars}"
 TRACK_CHOOSE = "درخواست‌های شما (باز‌ها اول). یکی را انتخاب کنید یا کد رهگیری را بفرستید:"
@@ -110,7 +112,7 @@ TRACK_BUTTON = "{code} — {service}"
 BTN_CANCEL_REQUEST = "🚫 انصراف از درخواست"
 CANCEL_CONFIRM = "درخواست {code} ({service}) لغو شود؟ پس از لغو، رسیدگی به آن ادامه نمی‌یابد."
 BTN_CANCEL_YES = "بله، لغو شود"
-BTN_CANCEL_NO = "خیر"
+BTN_CANCEL_NO = _general.NO
 CANCEL_DONE = "درخواست {code} لغو شد. هر وقت خواستید می‌توانید دوباره ثبت کنید."
 CANCEL_KEPT = "درخواست {code} سر جایش ماند."
 CANCEL_TOO_LATE = "این درخواست دیگر قابل لغو نیست (وضعیت: {status})."

@@ -11,8 +11,8 @@ import pytest
 
 from bot.outbox import deliver_outbox
 from handlers import texts
+from handlers.announce import queue_announcement
 from handlers.deps import KEY
-from handlers.operator import queue_announcement
 from handlers.render import fa
 from handlers.texts import apply as apply_texts
 from handlers.texts import desk as dtexts

@@ -203,7 +203,7 @@ async def test_digest_in_filing_order_once_a_day(harness) -> None:
     late = await sla_request(harness, 1004, code="safety-hazard")
     late.deadline = clock.now() - timedelta(days=9)
     await late.save()
-    harness.app.bot_data[KEY].extra["digest_hour"] = 9
+    harness.app.bot_data[KEY].digest_hour = 9
     travel_working_days(1, hour=9)
     apps = {harness.messenger: harness.app}
     await asyncio.gather(sla_round(apps), sla_round(apps))
@@ -224,7 +224,7 @@ async def test_digest_in_filing_order_once_a_day(harness) -> None:
 
 
 async def test_empty_digest_says_so(harness) -> None:
-    harness.app.bot_data[KEY].extra["digest_hour"] = 9
+    harness.app.bot_data[KEY].digest_hour = 9
     travel_working_days(1, hour=9)
     await sla_round({harness.messenger: harness.app})
     harness.workers.wake()

@@ -66,7 +66,7 @@ async def test_a_tag_in_one_process_teaches_another(harness) -> None:
 
             # the other process rebuilds on its own periodic check and answers right
             async with asyncio.timeout(30):
-                while other.bot_data["skedbot"].extra.get("matcher_version", 0) < 1:
+                while other.bot_data["skedbot"].matcher_version < 1:
                     await asyncio.sleep(0.2)
             after = standin.person(2003, "زهرا")
             await after.send_text(UNCLEAR)

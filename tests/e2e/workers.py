@@ -137,6 +137,7 @@ async def running_workers(
         SKEDBOT_WEBHOOK_SECRET=SECRET,
         SKEDBOT_STORAGE_DIR=str(folder / "documents"),
         SKEDBOT_LOG_LEVEL="WARNING",
+        SKEDBOT_DIGEST_HOUR="24",  # no daily digest in the group unless a test asks for one
     )
     env.update({f"SKEDBOT_{key.upper()}": value for key, value in settings.items()})
     workers = [

@@ -5,7 +5,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_sla_clock')]
+    dependencies = [('models', '0011_api_token')]
 
     initial = False
 
