@@ -21,7 +21,7 @@ from handlers import keyboards, texts
 from handlers.callbacks import RowArg
 from handlers.common import Context
 from handlers.deps import deps
-from handlers.desk import _pressed_request, actor_of, load_request, staff_check
+from handlers.desk import actor_of, load_request, pressed_request, staff_check
 from handlers.operator import DESK, OP, desk_view, illegal_text
 from handlers.render import fa
 from handlers.texts import desk as dtexts
@@ -48,7 +48,7 @@ def _illegal(request: ServiceRequest) -> str:
 
 async def ask_reason(update: Update, context: Context) -> None:
     """``op:reject:<id>``: the reasons to pick from."""
-    found = await _pressed_request(update, context, OP)
+    found = await pressed_request(update, context, OP)
     if found is None:
         return
     _, request = found
@@ -83,7 +83,7 @@ async def reject(
 
 async def on_reason_button(update: Update, context: Context) -> None:
     """``desk:rsn:<id>.<n>`` / ``desk:rtyped:<id>`` / ``desk:rcancel:<id>``."""
-    found = await _pressed_request(update, context)
+    found = await pressed_request(update, context)
     if found is None:
         return
     cb, request = found
