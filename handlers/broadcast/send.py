@@ -6,7 +6,7 @@ from __future__ import annotations
 import telegram
 from telegram import InputFile
 
-from handlers.delivery import Postponed, Undeliverable, sender
+from handlers.delivery import Postponed, Undeliverable, sender, subject_of
 from handlers.deps import Deps
 from handlers.texts import broadcast as texts
 from models import broadcast as model
@@ -39,9 +39,7 @@ async def send_to(bot: telegram.Bot, deps_: Deps, b: Broadcast, chat_id: int) ->
 
 @sender(model.BROADCAST_MESSAGE)
 async def send_broadcast_row(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    b = await Broadcast.get_or_none(id=row.ref or 0)
-    if b is None:
-        raise Undeliverable("broadcast gone")
+    b = await subject_of(row, Broadcast)
     if b.state == BroadcastState.CANCELLED:
         raise Undeliverable(model.CANCELLED)
     if b.state == BroadcastState.PAUSED:
