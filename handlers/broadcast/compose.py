@@ -4,14 +4,14 @@ cancels; nothing goes before the confirm."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers import flows, keyboards
 from handlers.broadcast.access import BC, is_admin, refuse
 from handlers.broadcast.progress import controls, progress_text
 from handlers.broadcast.send import send_to
 from handlers.callbacks import RowArg
-from handlers.common import Context, send
+from handlers.common import Context, query_of, send
 from handlers.deps import deps
 from handlers.outages import area_names
 from handlers.render import fa
@@ -113,10 +113,12 @@ def _audience_keyboard(b: Broadcast) -> InlineKeyboardMarkup:
     return keyboards.rows(options)
 
 
-async def _draft(update: Update, context: Context, arg: str) -> tuple[Broadcast, str] | None:
-    """The draft a button names, if the presser is an admin and it is still a draft."""
-    query = update.callback_query
-    assert query is not None
+async def _draft(
+    update: Update, context: Context, arg: str
+) -> tuple[Broadcast, str, CallbackQuery] | None:
+    """The draft a button names (with the detail after its id, and the press), if the
+    presser is an admin and it is still a draft; else the refusal is answered."""
+    query = query_of(update)
     if not is_admin(update, context):
         await refuse(update, context)
         return None
@@ -125,7 +127,7 @@ async def _draft(update: Update, context: Context, arg: str) -> tuple[Broadcast,
     if b is None or row is None or b.state != BroadcastState.DRAFT:
         await query.answer(texts.NOT_DRAFT, show_alert=True)
         return None
-    return b, row.detail or ""
+    return b, row.detail or "", query
 
 
 async def _service_titles() -> dict[str, str]:
@@ -139,9 +141,7 @@ async def on_audience(update: Update, context: Context, arg: str) -> None:
     found = await _draft(update, context, arg)
     if found is None:
         return
-    b, code = found
-    query = update.callback_query
-    assert query is not None
+    b, code, query = found
     titles = await _service_titles()
     if code == "s":  # which service: one more question
         await query.answer()
@@ -194,9 +194,8 @@ async def on_confirm(update: Update, context: Context, arg: str) -> None:
     found = await _draft(update, context, arg)
     if found is None:
         return
-    b, _ = found
-    query = update.callback_query
-    assert query is not None and query.message is not None
+    b, _, query = found
+    assert query.message is not None
     if not await model.confirm(b.id, query.message.message_id):
         await query.answer(texts.NOT_DRAFT, show_alert=True)
         return
@@ -211,9 +210,7 @@ async def on_discard(update: Update, context: Context, arg: str) -> None:
     found = await _draft(update, context, arg)
     if found is None:
         return
-    b, _ = found
-    query = update.callback_query
-    assert query is not None
+    b, _, query = found
     await model.cancel(b.id)
     await query.answer()
     await query.edit_message_text(texts.DISCARDED)

@@ -8,12 +8,13 @@ checks live here once; ``handlers.reject`` uses them for «رد درخواست»
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 
 from handlers import texts
 from handlers.callbacks import Callback, CallbackFeature, RowArg
-from handlers.common import Context
+from handlers.common import Context, query_of
 from handlers.deps import Deps, deps
 from handlers.operator import DESK
 from handlers.texts import desk as dtexts
@@ -22,6 +23,7 @@ from models.digits import to_latin_digits
 from models.request import ServiceRequest
 
 __all__ = [
+    "Pressed",
     "actor_of",
     "command_args",
     "load_request",
@@ -66,13 +68,20 @@ async def load_request(d: Deps, *, request_id: int | None = None, code: str | No
     return request
 
 
+class Pressed(NamedTuple):
+    """A desk button that passed the checks: its data, its request and the press itself."""
+
+    cb: Callback
+    request: ServiceRequest
+    query: CallbackQuery
+
+
 async def pressed_request(
     update: Update, context: Context, feature: CallbackFeature = DESK
-) -> tuple[Callback, ServiceRequest] | None:
+) -> Pressed | None:
     """Checks common to every desk button (and «رد درخواست», a ``feature`` of
     ``handlers.operator``'s); answers the refusal itself."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     refusal = staff_check(update, context)
     if refusal is not None:
         await query.answer(refusal, show_alert=True)
@@ -86,7 +95,7 @@ async def pressed_request(
     if request is None:
         await query.answer(otexts.UNKNOWN_REQUEST, show_alert=True)
         return None
-    return cb, request
+    return Pressed(cb, request, query)
 
 
 def command_args(context: Context) -> list[str]:

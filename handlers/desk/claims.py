@@ -47,12 +47,10 @@ async def _refresh(update: Update, request: ServiceRequest) -> None:
 
 async def on_claim_button(update: Update, context: Context) -> None:
     """``desk:claim|release:<id>``."""
-    found = await pressed_request(update, context)
-    if found is None:
+    pressed = await pressed_request(update, context)
+    if pressed is None:
         return
-    cb, request = found
-    query = update.callback_query
-    assert query is not None
+    cb, request, query = pressed
     d, user = deps(context), query.from_user
     if not request.is_open:
         await query.answer(dtexts.CLOSED_REQUEST, show_alert=True)

@@ -198,12 +198,10 @@ async def queue_command(update: Update, context: Context) -> None:
 
 async def on_documents_button(update: Update, context: Context) -> None:
     """``desk:docs:<id>``: the request's documents, sent to the group again (outbox)."""
-    found = await pressed_request(update, context)
-    if found is None:
+    pressed = await pressed_request(update, context)
+    if pressed is None:
         return
-    _, request = found
-    query = update.callback_query
-    assert query is not None
+    _, request, query = pressed
     d = deps(context)
     documents = await RequestDocument.filter(request_id=request.id).order_by("id")
     if not documents:

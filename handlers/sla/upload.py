@@ -22,8 +22,14 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import announce, flows, operator
 from handlers import texts as general
 from handlers.apply.documents import FileRefused, take_file
-from handlers.callbacks import RowArg
-from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
+from handlers.common import (
+    Context,
+    citizen_of,
+    message_of,
+    pressed_own_request,
+    send,
+    send_main_menu,
+)
 from handlers.delivery import Undeliverable, sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.render import fa
@@ -62,13 +68,7 @@ def _items(request: ServiceRequest) -> str:
 
 async def on_send_button(update: Update, context: Context) -> None:
     """``docs:send:<request>``: only the citizen's own request, only while it waits."""
-    query = query_of(update)
-    cb = DOCS.parse(query.data)
-    citizen = await citizen_of(update, context)
-    row = RowArg.unpack(cb.arg) if cb is not None else None
-    request = None
-    if row is not None and row.detail is None:
-        request = await own_request(row.id, citizen.id)
+    query, _, request = await pressed_own_request(update, context, DOCS)
     if request is None:
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
