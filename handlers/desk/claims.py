@@ -9,7 +9,7 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context
+from handlers.common import Context, sender_of
 from handlers.deps import deps
 from handlers.desk.access import (
     actor_of,
@@ -88,8 +88,7 @@ async def assign_command(update: Update, context: Context) -> None:
     message = await staff_message(update, context)
     if message is None:
         return
-    d, user = deps(context), update.effective_user
-    assert user is not None
+    d, (user, _) = deps(context), sender_of(update)
     if user.id not in d.admin_ids:
         await reply(message, dtexts.ASSIGN_NOT_ADMIN)
         return

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from handlers import texts
 from handlers.announce import ANNOUNCE_ALBUM, album_rows
-from handlers.common import Context
+from handlers.common import Context, sender_of
 from handlers.deps import Deps, deps
 from handlers.desk.access import (
     actor_of,
@@ -223,8 +223,7 @@ async def mine_command(update: Update, context: Context) -> None:
     message = await staff_message(update, context)
     if message is None:
         return
-    d, user = deps(context), update.effective_user
-    assert user is not None
+    d, (user, _) = deps(context), sender_of(update)
     requests = (
         await ServiceRequest.filter(
             claim__messenger=d.messenger,
