@@ -21,8 +21,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import flows, keyboards, texts
-from handlers.callbacks import CallbackFeature, RowArg
-from handlers.common import Context, citizen_of, message_of, query_of, send
+from handlers.callbacks import CallbackFeature
+from handlers.common import Context, citizen_of, message_of, pressed_own_request, query_of, send
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.sla.render import masked_citizen, send_documents
@@ -30,7 +30,7 @@ from handlers.texts import sla as stexts
 from models import sla
 from models.citizen import Citizen
 from models.dialog import DialogState
-from models.followup import cancel_by_citizen, own_request
+from models.followup import cancel_by_citizen
 from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
 from models.request import OPEN_STATUSES, IllegalTransition, RequestStatus, ServiceRequest
 from models.workdays import format_jalali_date, format_jalali_datetime
@@ -191,13 +191,7 @@ async def on_track_flow(update: Update, context: Context, state: DialogState) ->
 
 async def on_button(update: Update, context: Context) -> None:
     """``trk:show|cancel|yes|no:<request id>``: the citizen's own requests only."""
-    query = query_of(update)
-    cb = TRK.parse(query.data)
-    citizen = await citizen_of(update, context)
-    row = RowArg.unpack(cb.arg) if cb is not None else None
-    request = None
-    if row is not None and row.detail is None:
-        request = await own_request(row.id, citizen.id)
+    query, cb, request = await pressed_own_request(update, context, TRK)
     if cb is None or request is None:
         await query.answer()
         await send(update, context, texts.TRACK_NOT_FOUND.format(code="—"))
