@@ -169,7 +169,7 @@ async def test_forget_cancels_open_requests_and_erases_personal_data(harness) ->
     assert not await RelayMessage.exists() and not await AreaSubscription.exists()
     assert await DialogState.filter(user_id=1001).count() == 0
     assert answer is not None
-    assert (await OutboxMessage.get(id=answer.id)).payload == {}  # sent, so not kept
+    assert (await OutboxMessage.get(id=answer.id)).payload == {}  # delivered: no words kept
     assert (await ServiceRequest.get(id=other.id)).national_code == NATIONAL_CODE
 
     # the same person writing again is a new citizen with no past
