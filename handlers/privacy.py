@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from functools import partial
 
 from telegram import InputFile, Update
@@ -33,6 +34,7 @@ from models.identifiers import mask_bill_id, mask_mobile, mask_national_code
 from models.outbox import Priority
 from models.privacy import FORGET_FLOW, HeldData, forget, held_data
 from models.request import OPEN_STATUSES, ServiceRequest
+from models.retention import PURGED
 from models.workdays import format_jalali_date
 
 __all__ = ["PRIV", "register", "summary_text"]
@@ -46,7 +48,7 @@ LISTED = 15
 def summary_text(held: HeldData) -> str:
     """The /mydata message: identifiers masked, requests newest first, dates Jalali."""
 
-    def shown(value: str | None, mask) -> str:  # type: ignore[no-untyped-def]
+    def shown(value: str | None, mask: Callable[[str], str]) -> str:
         return fa(mask(value)) if value else ptexts.MYDATA_EMPTY
 
     lines = [
@@ -77,7 +79,7 @@ def summary_text(held: HeldData) -> str:
                 for d in request.documents
             )
             lines.append(ptexts.MYDATA_DOCUMENTS.format(items=items))
-        elif any(status == "documents_purged" for status, _ in request.history):
+        elif any(status == PURGED for status, _ in request.history):
             lines.append(ptexts.MYDATA_DOCUMENTS_PURGED)
     if len(held.requests) > LISTED:
         lines.append(ptexts.MYDATA_MORE.format(count=fa(len(held.requests) - LISTED)))
@@ -192,7 +194,7 @@ async def on_button(update: Update, context: Context) -> None:
         await send(update, context, texts.EXPIRED_BUTTON)
         return
     d.wake_workers()
-    await query.edit_message_text(ptexts.FORGET_WORKING)
+    await query.edit_message_text(ptexts.FORGET_CONFIRMED)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

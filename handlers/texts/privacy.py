@@ -55,7 +55,7 @@ FORGET_CONFIRM_HINT = "\n\nآیا مطمئن هستید؟"
 BTN_FORGET_YES = "🗑 بله، پاک شود"
 BTN_FORGET_NO = "✖️ انصراف"
 FORGET_KEPT = "داده‌های شما دست نخورد. ✅"
-FORGET_WORKING = "🗑 داده‌های شما پاک شد."
+FORGET_CONFIRMED = "🗑 داده‌های شما پاک شد."
 FORGET_DIALOG_OPEN = (
     "یک کار نیمه‌تمام باز دارید. اول آن را تمام یا لغو کنید (/cancel)، "
     "بعد دوباره /forget را بفرستید."

@@ -142,7 +142,7 @@ async def test_forget_cancels_open_requests_and_erases_personal_data(harness) ->
 
     await person.press(ptexts.BTN_FORGET_YES)
     edited = await person.wait_for_edit(prompt)
-    assert edited.text == ptexts.FORGET_WORKING
+    assert edited.text == ptexts.FORGET_CONFIRMED
     [notice] = await person.wait_for_reply()
     assert fa(open_request.tracking_code) in (notice.text or "")
     assert "لغو شد" in (notice.text or "") and fa(done.tracking_code) not in (notice.text or "")
@@ -210,3 +210,22 @@ async def test_documents_of_closed_requests_are_purged_after_the_retention(harne
     await person.send_command("track", closed.tracking_code)
     [view] = await person.wait_for_reply()
     assert "مدارک این درخواست" in (view.text or "") and "پاک شد" in (view.text or "")
+    await person.send_command("mydata")
+    summary, _ = await person.wait_for_reply(count=2)
+    assert ptexts.MYDATA_DOCUMENTS_PURGED in (summary.text or "")
+
+
+async def test_forget_waits_for_an_open_application_to_end(harness) -> None:
+    """A draft is never dropped by /forget's prompt: the citizen finishes or cancels first."""
+    person = harness.person(1001)
+    await person.press_data("app:start:meter-replacement")
+    await person.wait_for_reply()
+    await person.send_command("mydata")
+    summary, _ = await person.wait_for_reply(count=2)
+    assert ptexts.MYDATA_OPEN_DIALOG in (summary.text or "")
+
+    await person.send_command("forget")
+    [answer] = await person.wait_for_reply()
+    assert answer.text == ptexts.FORGET_DIALOG_OPEN and not answer.inline_buttons
+    state = await DialogState.get(user_id=1001)
+    assert state.flow == "apply"
