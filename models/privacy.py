@@ -252,9 +252,8 @@ async def forget(
 
     ``notify(citizen, cancelled, documents)`` runs inside the transaction with the citizen
     as read before the erasure (their chat still known): it writes the notices as outbox
-    rows. Raises
-    :class:`~models.dialog.StaleDialog` and changes nothing when the confirm was used,
-    replaced or expired since it was read (a double tap, a stale button).
+    rows. Raises :class:`~models.dialog.StaleDialog` and changes nothing when the confirm
+    was used, replaced or expired since it was read (a double tap, a stale button).
     """
     async with in_transaction():
         taken = await DialogState.filter(
@@ -297,8 +296,9 @@ async def _erase(citizen: Citizen) -> tuple[int, list[str]]:
     await FloodWindow.filter(messenger=citizen.messenger, user_id=citizen.user_id).delete()
     await AreaSubscription.filter(citizen_id=citizen.id).delete()
     await BroadcastOptOut.filter(citizen_id=citizen.id).delete()
-    # Sent rows keep their payload only for a retry that will not come: relayed answers
-    # and notices to the citizen, and the group's messages about these requests.
+    # Sent rows are emptied when sent (models.outbox.finish); failed ones keep their
+    # payload for staff: relayed answers and notices to the citizen, and the group's
+    # messages about these requests (a name), which nobody needs any more.
     done = [OutboxStatus.SENT, OutboxStatus.FAILED]
     await OutboxMessage.filter(
         messenger=citizen.messenger, chat_id=citizen.chat_id, status__in=done
