@@ -23,7 +23,16 @@ from collections.abc import AsyncIterator, Sequence
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot import broadcasts, expiry, inbox, learning, outage_jobs, outbox, sla_jobs  # noqa: F401
+from bot import (  # noqa: F401  (each registers its periodic jobs)
+    broadcasts,
+    expiry,
+    inbox,
+    learning,
+    outage_jobs,
+    outbox,
+    privacy_jobs,
+    sla_jobs,
+)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
 from bot.db import close_db, prepare_database
 from bot.messengers import MESSENGERS, BotApiUnavailable

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     incident_window_minutes: int = Field(
         30, description="Minutes within which outage reports from one area make one incident"
     )
+    document_retention_days: int = Field(
+        90,
+        description="Days after a request is closed (done, rejected, خاتمه, cancelled) when its "
+        "stored documents are deleted, the request keeping a note; 0 = kept forever",
+        ge=0,
+    )
 
     @field_validator(
         "telegram_admin_ids",

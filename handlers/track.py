@@ -26,6 +26,7 @@ from handlers.common import Context, citizen_of, message_of, pressed_own_request
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.sla.render import masked_citizen, send_documents
+from handlers.texts import privacy as ptexts
 from handlers.texts import sla as stexts
 from models import sla
 from models.citizen import Citizen
@@ -33,6 +34,7 @@ from models.dialog import DialogState
 from models.followup import cancel_by_citizen
 from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
 from models.request import OPEN_STATUSES, IllegalTransition, RequestStatus, ServiceRequest
+from models.retention import PURGED
 from models.workdays import format_jalali_date, format_jalali_datetime
 
 __all__ = ["answer_code", "ask_code", "register", "request_view"]
@@ -135,6 +137,9 @@ async def request_view(request: ServiceRequest) -> tuple[str, InlineKeyboardMark
             )
             for e in statuses
         ]
+    purged = next((e for e in events if e.status == PURGED), None)
+    if purged is not None:
+        lines.append(ptexts.TRACK_PURGED.format(date=format_jalali_date(purged.created_at)))
     if request.rating:
         lines.append(stexts.TRACK_RATING.format(stars="⭐️" * request.rating))
     buttons = []
