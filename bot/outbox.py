@@ -67,8 +67,8 @@ async def _set_blocked(row: OutboxMessage, blocked: bool) -> None:
 
 
 async def _give_up(row: OutboxMessage, why: str) -> None:
+    OUTBOX_FAILED.labels(row.messenger, row.kind).inc()  # counted before the row shows it
     await outbox.give_up(row, OWNER, why)
-    OUTBOX_FAILED.labels(row.messenger, row.kind).inc()
 
 
 async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # type: ignore[type-arg]
@@ -112,8 +112,8 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
             OUTBOX_FAILED.labels(row.messenger, row.kind).inc()
     else:
         answered(row.messenger)
+        OUTBOX_SENT.labels(row.messenger, row.kind).inc()  # counted before the row shows it
         await outbox.finish(row, OWNER, message_id)
-        OUTBOX_SENT.labels(row.messenger, row.kind).inc()
         await _set_blocked(row, False)
 
 

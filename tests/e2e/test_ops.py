@@ -22,7 +22,7 @@ from handlers.broadcast import citizen_text
 from handlers.deps import KEY
 from handlers.texts import broadcast as btexts
 from models import clock, outbox
-from models.outbox import Priority
+from models.outbox import OutboxMessage, OutboxStatus, Priority
 from tests.e2e.conftest import ADMIN_ID
 from tests.e2e.test_broadcast import citizens, compose, until_done
 from tests.e2e.test_sla import group_text, sla_request, travel_working_days
@@ -155,6 +155,9 @@ async def test_metrics_move_with_traffic(harness, ops) -> None:
     harness.workers.wake()
     [notice] = await person.wait_for_reply()
     assert general.STATUS_LABELS["in_review"] in notice.text
+    async with asyncio.timeout(5):  # the row marked sent (the counter moves before that)
+        while await OutboxMessage.filter(status=OutboxStatus.PENDING).exists():
+            await asyncio.sleep(0.05)
 
     after = await ops.scrape()
     updates = "skedbot_updates_handled_total"
