@@ -11,6 +11,7 @@ a running ``skedbot api``.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ async def test_a_catalog_reload_reaches_every_process(database_url: str, tmp_pat
 
 async def _cli(env: dict[str, str], *args: str) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env,
+        sys.executable, "-m", "bot", *args, env={**env, "SKEDBOT_LOG_LEVEL": "WARNING"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     out, _ = await process.communicate()
@@ -217,7 +218,10 @@ async def test_a_revoked_token_stops_working_in_a_running_api(
     database_url: str, tmp_path: Path
 ) -> None:
     async with BotApiStandIn(token=TOKEN, profile="bale") as standin:  # the API calls no bot
-        env = worker_env(standin, database_url, tmp_path, api_port=str(free_port()))
+        env = worker_env(
+            standin, database_url, tmp_path, api_port=str(free_port()),
+            log_level="INFO", log_format="json",
+        )  # fmt: skip
         await _revoke_while_running(env, tmp_path)
 
 
@@ -230,6 +234,10 @@ async def _revoke_while_running(env: dict[str, str], tmp_path: Path) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             await api.wait_healthy(http)
+            async with http.get(f"{api.base}/readyz") as response:  # no messenger to check
+                assert (response.status, await response.json()) == (200, {"ready": True})
+            async with http.get(f"{api.base}/metrics") as response:
+                assert "skedbot_outbox_backlog" in await response.text()
             url, auth = f"{api.base}/api/v1/requests", {"Authorization": f"Bearer {token}"}
             async with http.get(url, headers=auth) as response:
                 assert response.status == 200
@@ -244,3 +252,5 @@ async def _revoke_while_running(env: dict[str, str], tmp_path: Path) -> None:
             assert code == 1 and "exists already" in out  # a name is never handed out again
     finally:
         assert await api.stop() == 0, api.output()
+    lines = [json.loads(line) for line in api.output().splitlines()]  # SKEDBOT_LOG_FORMAT=json
+    assert any(e["level"] == "INFO" and e["message"].startswith("API on") for e in lines)

@@ -9,22 +9,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
+from telegram.ext import Application
 
+from bot.app import build_application, shared_resources
 from bot.health import Readiness, add_health_routes
+from bot.runtime import running_bots
+from bot.settings import Settings
+from bot.standin import BotApiStandIn
 from handlers import texts as general
 from handlers.broadcast import citizen_text
 from handlers.deps import KEY
 from handlers.texts import broadcast as btexts
 from models import clock, outbox
 from models.outbox import OutboxMessage, OutboxStatus, Priority
-from tests.e2e.conftest import ADMIN_ID
+from nlp import IntentMatcher
+from tests.e2e.conftest import ADMIN_ID, TOKEN
 from tests.e2e.test_broadcast import citizens, compose, until_done
+from tests.e2e.test_operator import make_request
 from tests.e2e.test_sla import group_text, sla_request, travel_working_days
 
 
@@ -222,3 +231,41 @@ async def test_metrics_show_a_broadcast_running(harness, ops) -> None:
         for c in people
     )
     assert await progress() == {}  # a finished broadcast leaves the exposition
+
+
+# --------------------------------------------------------------------------- worker roles
+
+
+async def test_a_webhook_worker_without_jobs_leaves_notices_to_the_job_worker(
+    seeded_db, tmp_path: Path, matcher: IntentMatcher
+) -> None:
+    """``SKEDBOT_WEBHOOK_JOBS=false``: the status notice waits for a job worker, then is sent
+    once by it (both processes here are two sets of Applications on one database)."""
+    settings = Settings(
+        _env_file=None, storage_dir=tmp_path, bale_operator_chat_id=-1001000, digest_hour=24
+    )
+    async with BotApiStandIn(token=TOKEN, profile="bale") as standin:
+        resources = await shared_resources(settings, matcher)
+
+        def worker(owner: str) -> Application:  # type: ignore[type-arg]
+            return build_application(
+                settings, "bale", resources, token=TOKEN, base_url=standin.base_url,
+                base_file_url=standin.base_file_url, inbox_owner=owner,
+            )  # fmt: skip
+
+        async with running_bots([worker("webhook")], resources, shared_jobs=False) as web:
+            request = await make_request(SimpleNamespace(messenger="bale"), user_id=1001)
+            await request.move_to("in_review", actor="test")
+            web.wake()
+            await asyncio.sleep(0.5)  # a round of every job this worker runs
+            assert standin.messages(1001) == []
+            assert await OutboxMessage.filter(status=OutboxStatus.PENDING).count() == 1
+
+            async with running_bots([worker("jobs")], resources):
+                await standin.wait_until(lambda: len(standin.messages(1001)) == 1)
+                [notice] = standin.messages(1001)
+                assert general.STATUS_LABELS["in_review"] in (notice.text or "")
+                async with asyncio.timeout(5):
+                    while await OutboxMessage.filter(status=OutboxStatus.PENDING).exists():
+                        await asyncio.sleep(0.05)
+        assert len(standin.messages(1001)) == 1
