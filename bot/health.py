@@ -35,11 +35,15 @@ from models.outbox import OutboxMessage, OutboxStatus, Priority
 
 __all__ = [
     "PROBE_SECONDS",
+    "READY_KEY",
     "Readiness",
     "add_health_routes",
     "answered",
     "due_backlog",
+    "due_rows",
     "healthz",
+    "probe_bot_api",
+    "readiness_failures",
     "readyz",
 ]
 
@@ -59,8 +63,14 @@ def answered(messenger: str) -> None:
 
 @periodic("bot-api-probe", PROBE_SECONDS, every_process=True)
 async def probe_bot_api(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
-    """getMe on every messenger; a failure is only logged, readiness reports it."""
+    """getMe on every messenger not heard from for a while; a failure is only logged,
+    readiness reports it. (Workers are woken on every filing and status change: a busy
+    messenger that answers sends anyway is not asked again.)"""
+    now = clock.now()
     for name, app in apps.items():
+        last = _last_answer.get(name)
+        if last is not None and timedelta(0) <= now - last < timedelta(seconds=PROBE_SECONDS):
+            continue
         try:
             await app.bot.get_me()
         except TelegramError as exc:
