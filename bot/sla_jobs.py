@@ -25,6 +25,7 @@ from telegram.ext import Application
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from bot.metrics import SLA_BREACHES, SLA_WARNINGS
 from bot.workers import periodic
 from handlers import texts as general
 from handlers.delivery import MESSAGE, message_payload
@@ -171,6 +172,9 @@ async def warn_staff(d: Deps, now: datetime) -> int:
             if claimed:
                 await _to_group(d, text, ref=request.id, dedup_key=key)
                 told += 1
+        counter = SLA_BREACHES if flag == "warned_breach" else SLA_WARNINGS
+        if claimed:  # counted once the transaction holds: a rolled-back warning is not one
+            counter.labels(d.messenger).inc()
     return told
 
 

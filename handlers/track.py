@@ -33,6 +33,7 @@ from models.citizen import Citizen
 from models.dialog import DialogState
 from models.followup import cancel_by_citizen
 from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
+from models.logcontext import note_tracking_code
 from models.request import OPEN_STATUSES, IllegalTransition, RequestStatus, ServiceRequest
 from models.retention import PURGED
 from models.workdays import format_jalali_date, format_jalali_datetime
@@ -163,6 +164,7 @@ async def answer_code(update: Update, context: Context, code: str | None) -> Non
         if request is None:
             await send(update, context, texts.TRACK_NOT_FOUND.format(code=fa(code)))
         else:
+            note_tracking_code(request.tracking_code)
             await send(update, context, *await request_view(request))
         return
     listed = await _list_markup(citizen)

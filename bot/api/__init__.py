@@ -79,8 +79,8 @@ async def serve_api(settings: Settings) -> None:
     """``skedbot api``: the API alone, until SIGINT/SIGTERM."""
     from bot.app import shared_resources
     from bot.db import close_db, prepare_database
+    from bot.health import Readiness, add_health_routes
     from bot.runtime import wait_for_stop
-    from bot.webhook import healthz
     from models import sla
 
     await prepare_database(settings.database_url)
@@ -88,7 +88,7 @@ async def serve_api(settings: Settings) -> None:
         resources = await shared_resources(settings, matcher=_NO_MATCHER)
         sla.use_calendar(resources.calendar, settings.documents_wait_days)
         root = web.Application()
-        root.router.add_get("/healthz", healthz)
+        add_health_routes(root, Readiness.of(settings))  # no messenger: no Bot API check
         mount_api(root, context_from(settings, resources.store, resources.calendar))
         runner = web.AppRunner(root, access_log=None)
         await runner.setup()
