@@ -47,6 +47,7 @@ __all__ = [
     "OutboxStatus",
     "Priority",
     "claim",
+    "claim_many",
     "enqueue",
     "finish",
     "give_up",
@@ -207,6 +208,33 @@ async def claim(row: OutboxMessage, owner: str) -> bool:
         not_before__lte=now,  # not put off (a pause, say) since it was read
     ).update(claimed_by=owner, claimed_until=now + LEASE)
     return bool(taken)
+
+
+async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMessage]:
+    """Take whichever of ``rows`` are still free, in one ``UPDATE`` (as :func:`claim` does
+    row by row); the ones taken, in their order.
+
+    A round of the dispatcher claims its rows at once: one statement instead of one per
+    row, which on a busy machine is what keeps a broadcast at its configured rate. The
+    rows taken are told apart by the exact lease end this call wrote.
+    """
+    if not rows:
+        return []
+    now = clock.now()
+    until = now + LEASE
+    ids = [row.id for row in rows]
+    await OutboxMessage.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        id__in=ids,
+        status=OutboxStatus.PENDING,
+        not_before__lte=now,
+    ).update(claimed_by=owner, claimed_until=until)
+    taken = set(
+        await OutboxMessage.filter(id__in=ids, claimed_by=owner, claimed_until=until).values_list(
+            "id", flat=True
+        )
+    )
+    return [row for row in rows if row.id in taken]
 
 
 async def finish(row: OutboxMessage, owner: str, message_id: int | None = None) -> None:
