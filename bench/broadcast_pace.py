@@ -6,6 +6,7 @@ file stays readable; see bench/broadcast.py for how the rate is counted.
 
 from __future__ import annotations
 
+import bisect
 import json
 import statistics
 from collections import Counter
@@ -43,6 +44,7 @@ class Pace:
     replies: int  # budget spent on the searching citizen
     ramp: float  # launch to first broadcast send
     first10: int  # broadcast messages delivered in its first 10 s of sending
+    peak: int  # most budget-spending calls in any 1 s, after its first 2 s of sending
 
     @property
     def used(self) -> int:
@@ -60,9 +62,11 @@ def pace(bot: Any, calls: list[Any], delivered_at: list[float]) -> Pace | None:
         return any(a <= t <= b for a, b in spans)
 
     rejected = replies = 0
+    spent: list[float] = []
     for call in calls:
         if call.method.lower() not in SPENDING or not inside(call.at):
             continue
+        spent.append(call.at)
         chat = int(call.params.get("chat_id") or 0)
         if chat == SEARCHER:
             replies += 1
@@ -75,7 +79,15 @@ def pace(bot: Any, calls: list[Any], delivered_at: list[float]) -> Pace | None:
         replies=replies,
         ramp=mine[0] - bot.launched,
         first10=sum(1 for t in mine if t <= mine[0] + 10),
+        peak=peak_second(sorted(spent), mine[0] + 2),
     )
+
+
+def peak_second(times: list[float], after: float) -> int:
+    """The most calls in any one second starting at or after ``after`` (a new process
+    starts with a full bucket, so its first burst is left out)."""
+    starts = [i for i, t in enumerate(times) if t >= after]
+    return max((bisect.bisect_left(times, times[i] + 1.0) - i for i in starts), default=0)
 
 
 def write_trace(path: Path, bots: list[Any], calls: list[Any]) -> None:
@@ -118,7 +130,8 @@ def report(
             f"  process {i + 1}: ready and sending {p.ramp:.1f}s after launch, "
             f"first 10 s {p.first10 / 10:.1f}/s; over {p.seconds:.0f}s: "
             f"delivered {p.delivered / p.seconds:.2f}/s + rejected {p.rejected / p.seconds:.2f}/s "
-            f"+ replies {p.replies / p.seconds:.2f}/s = {p.used / p.seconds:.2f}/s"
+            f"+ replies {p.replies / p.seconds:.2f}/s = {p.used / p.seconds:.2f}/s; "
+            f"most in one second {p.peak}"
         )
     print(
         f"achieved/configured={used / args.rate:.3f} (budget used; goal >= 0.95); "
