@@ -47,7 +47,6 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Priority",
-    "claim",
     "claim_many",
     "enqueue",
     "finish",
@@ -199,21 +198,10 @@ async def _unblocked(
     return chosen
 
 
-async def claim(row: OutboxMessage, owner: str) -> bool:
-    """Take ``row`` for ``owner`` until the lease ends; False if someone else has it."""
-    now = clock.now()
-    taken = await OutboxMessage.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        id=row.id,
-        status=OutboxStatus.PENDING,
-        not_before__lte=now,  # not put off (a pause, say) since it was read
-    ).update(claimed_by=owner, claimed_until=now + LEASE)
-    return bool(taken)
-
-
 async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMessage]:
-    """Take whichever of ``rows`` are still free, in one ``UPDATE`` (as :func:`claim` does
-    row by row); the ones taken, in their order.
+    """Take whichever of ``rows`` are still free (unclaimed or their lease run out, still
+    pending and due) for ``owner`` until the lease ends, in one ``UPDATE``; the ones taken,
+    in their order.
 
     A round of the dispatcher claims its rows at once: one statement instead of one per
     row, which on a busy machine is what keeps a broadcast at its configured rate. The
