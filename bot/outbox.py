@@ -61,9 +61,9 @@ def _seconds(value: int | float | timedelta) -> float:
 
 async def _set_blocked(row: OutboxMessage, blocked: bool) -> None:
     if row.chat_id > 0:  # a private chat is a citizen; groups are staff
-        await Citizen.filter(messenger=row.messenger, chat_id=row.chat_id).update(
-            blocked_bot=blocked
-        )
+        await Citizen.filter(
+            messenger=row.messenger, chat_id=row.chat_id, blocked_bot=not blocked
+        ).update(blocked_bot=blocked)  # writes only when it changes something
 
 
 async def _give_up(row: OutboxMessage, why: str) -> None:
@@ -117,13 +117,6 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
         await _set_blocked(row, False)
 
 
-async def _claim_and_send(apps: dict[str, Application], row: OutboxMessage) -> bool:  # type: ignore[type-arg]
-    if not await outbox.claim(row, OWNER):
-        return False  # another process has it
-    await _send(apps, row)
-    return True
-
-
 @periodic("outbox", 1.0)
 async def deliver_outbox(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
     """Send everything owed now; woken early whenever a feature writes a row."""
@@ -135,6 +128,7 @@ async def deliver_outbox(apps: dict[str, Application]) -> None:  # type: ignore[
         rows = await outbox.heads(list(apps), BATCH)
         if not rows:
             return
-        sent = await asyncio.gather(*(_claim_and_send(apps, row) for row in rows))
-        if not any(sent):
+        mine = await outbox.claim_many(rows, OWNER)
+        if not mine:
             return  # everything visible is another process's: look again next round
+        await asyncio.gather(*(_send(apps, row) for row in mine))

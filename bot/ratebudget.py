@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from telegram.ext import AIORateLimiter
 
 from models.outbox import Priority
-from models.ratebudget import Bucket, take
+from models.ratebudget import Bucket, take, take_bulk
 
 __all__ = ["BudgetLimiter", "current_priority", "sending_as"]
 
@@ -47,6 +48,10 @@ SPENDING = frozenset(
 """Calls the messengers count against a bot's sending rate."""
 MAX_WAIT = 1.0
 """Longest single sleep while waiting for a token (then look again)."""
+BULK_BATCH_SECONDS = 0.2
+"""Bulk sends take this many seconds' worth of tokens at once (at least one)."""
+STASH_SECONDS = 1.0
+"""Bulk tokens taken but not used within this are dropped, never spent late as a burst."""
 
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "send_priority", default=Priority.REPLY
@@ -78,14 +83,31 @@ class BudgetLimiter(AIORateLimiter):
         self.key = key
         self.bucket = bucket
         self._bulk_gate = asyncio.Lock()  # one bulk waiter of this process polls the bucket
+        self._bulk_want = max(
+            1, min(int(bucket.rate * BULK_BATCH_SECONDS), int(bucket.capacity - bucket.reserve))
+        )
+        self._stash = 0  # bulk tokens taken from the shared budget, not used yet
+        self._stash_until = 0.0
 
     async def acquire(self, priority: Priority) -> None:
         """Until a token of the shared budget is ours."""
         if priority >= Priority.BULK:
             async with self._bulk_gate:
-                await self._take(bulk=True)
+                await self._take_bulk()
         else:
             await self._take(bulk=False)
+
+    async def _take_bulk(self) -> None:
+        if self._stash > 0 and time.monotonic() < self._stash_until:
+            self._stash -= 1
+            return
+        while True:
+            got, pause = await take_bulk(self.key, self.bucket, self._bulk_want)
+            if got:
+                self._stash = got - 1
+                self._stash_until = time.monotonic() + STASH_SECONDS
+                return
+            await asyncio.sleep(min(pause, MAX_WAIT))
 
     async def _take(self, *, bulk: bool) -> None:
         while True:

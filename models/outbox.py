@@ -47,7 +47,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Priority",
-    "claim",
+    "claim_many",
     "enqueue",
     "finish",
     "give_up",
@@ -198,16 +198,32 @@ async def _unblocked(
     return chosen
 
 
-async def claim(row: OutboxMessage, owner: str) -> bool:
-    """Take ``row`` for ``owner`` until the lease ends; False if someone else has it."""
+async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMessage]:
+    """Take whichever of ``rows`` are still free (unclaimed or their lease run out, still
+    pending and due) for ``owner`` until the lease ends, in one ``UPDATE``; the ones taken,
+    in their order.
+
+    A round of the dispatcher claims its rows at once: one statement instead of one per
+    row, which on a busy machine is what keeps a broadcast at its configured rate. The
+    rows taken are told apart by the exact lease end this call wrote.
+    """
+    if not rows:
+        return []
     now = clock.now()
-    taken = await OutboxMessage.filter(
+    until = now + LEASE
+    ids = [row.id for row in rows]
+    await OutboxMessage.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        id=row.id,
+        id__in=ids,
         status=OutboxStatus.PENDING,
-        not_before__lte=now,  # not put off (a pause, say) since it was read
-    ).update(claimed_by=owner, claimed_until=now + LEASE)
-    return bool(taken)
+        not_before__lte=now,
+    ).update(claimed_by=owner, claimed_until=until)
+    taken = set(
+        await OutboxMessage.filter(id__in=ids, claimed_by=owner, claimed_until=until).values_list(
+            "id", flat=True
+        )
+    )
+    return [row for row in rows if row.id in taken]
 
 
 async def finish(row: OutboxMessage, owner: str, message_id: int | None = None) -> None:
