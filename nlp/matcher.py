@@ -47,6 +47,7 @@ from models.digits import mask_digits
 from nlp.codes import tracking_code
 from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
+from nlp.linear import CharSvm
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver, stems
@@ -252,6 +253,20 @@ class IntentMatcher:
                 if s.examples
             }
         )
+        self._svm = self._train_svm(services + learned_only)
+
+    def _train_svm(self, services: list[ServiceText]) -> CharSvm | None:
+        """The char n-gram SVM (:mod:`nlp.linear`) on the same examples, the kinds of
+        ``none`` pooled into ``none`` (its margins need no prior trick); None without
+        examples of two classes."""
+        rows = sorted(  # one order whatever the catalog's: the same data, the same model
+            (self._normalizer.normalize(text), NONE if s.code.startswith(KIND_PREFIX) else s.code)
+            for s in services
+            for text in (*s.examples, *s.taught)
+        )
+        if len({code for _, code in rows}) < 2:
+            return None
+        return CharSvm([text for text, _ in rows], [code for _, code in rows])
 
     @classmethod
     def from_catalog(cls, services: Iterable[ServiceText]) -> IntentMatcher:
@@ -326,7 +341,8 @@ class IntentMatcher:
         alone; a clause counts when it is about our domain and its best service is
         confident on its own. Two clauses with different services are two needs:
         «کنتورم خرابه و قبضم هم زیاد اومده» asks for a meter and a bill dispute. The whole
-        message's best service, when it is one of them, comes first. One need: ().
+        message's best service (``result``) must be one of them, and comes first. One
+        need: ().
         """
         clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
         if not 1 < len(clauses) <= _MAX_CLAUSES:
@@ -355,7 +371,11 @@ class IntentMatcher:
                 needs.append(code)
         if len(needs) < 2 or not strong:
             return ()
-        if result is not None and result.best in needs:
+        if result is not None:
+            if result.best not in needs:
+                # the whole reads as a third service no clause names: the clauses are parts
+                # of one question («تعرفه و آمپر کنتورم چیه» asks for the subscription)
+                return ()
             needs.sort(key=lambda c: c != result.best)
         return tuple(needs[:3])
 
@@ -389,7 +409,10 @@ class IntentMatcher:
             track_score += TRACK_FLOOR
         learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
+        svm = self._svm.decision(normalized) if self._svm is not None else {}
         return Signals(
+            svm=svm,
+            content_words=len(content),
             kind=self._named_kind(words),
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
