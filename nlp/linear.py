@@ -11,8 +11,9 @@ sublinear_tf=True)`` + ``LinearSVC``, a third of a second for ~2,500 messages, d
 for the same data). Scoring is ours: sklearn's per-call input checks cost half a millisecond
 for one short message, more than the whole rest of the matcher, while the model itself is a
 dot product. So the fitted vocabulary, IDF and weights are turned into one row per n-gram
-(``idf × coef``) and a message's score is the tf-weighted sum of its grams' rows, divided
-by its TF-IDF norm — exactly ``decision_function``, at a tenth of the time.
+(``idf × coef``) and a message's score is the tf-weighted sum of its grams' rows (one numpy
+gather and product), divided by its TF-IDF norm — exactly ``decision_function``, at about
+a tenth of its time (~0.06 ms a message here).
 """
 
 from __future__ import annotations
@@ -53,10 +54,11 @@ class CharSvm:
             intercept = np.array([-intercept[0], intercept[0]])
         self._intercept = intercept
         idf = vectorizer.idf_
-        # gram -> (idf, idf × weights per class): a query's score is a sum of these rows
-        self._rows = {
-            gram: (float(idf[j]), idf[j] * coef[:, j]) for gram, j in vectorizer.vocabulary_.items()
-        }
+        # column j of the model as row j here, already times idf_j: a message's score is
+        # its grams' rows gathered and weighted by sublinear tf, over its TF-IDF norm
+        self._index: dict[str, int] = {str(g): int(j) for g, j in vectorizer.vocabulary_.items()}
+        self._idf = np.ascontiguousarray(idf, dtype=np.float64)
+        self._weights = np.ascontiguousarray((coef * idf).T)
         # char_wb grams never cross a space, so a message's grams are its words' grams
         self._analyze = vectorizer.build_analyzer()
         self._memo: dict[str, list[str]] = {}
@@ -75,17 +77,13 @@ class CharSvm:
         counts: Counter[str] = Counter()
         for word in normalized.split():
             counts.update(self._grams(word))
-        total = self._intercept.copy()
-        rows = self._rows
-        norm = 0.0
-        acc = None
-        for gram, n in counts.items():
-            row = rows.get(gram)
-            if row is None:
-                continue
-            tf = 1.0 + math.log(n)
-            norm += (tf * row[0]) ** 2
-            acc = row[1] * tf if acc is None else acc + row[1] * tf
-        if acc is not None and norm > 0:
-            total += acc / math.sqrt(norm)
+        index = self._index
+        known = [(index[g], n) for g, n in counts.items() if g in index]
+        if not known:
+            return dict(zip(self.codes, self._intercept.tolist(), strict=True))
+        rows = np.fromiter((j for j, _ in known), dtype=np.intp, count=len(known))
+        tf = 1.0 + np.log(np.fromiter((n for _, n in known), dtype=np.float64, count=len(known)))
+        weighted = tf * self._idf[rows]
+        norm = math.sqrt(float(weighted @ weighted))
+        total = self._intercept + (tf @ self._weights[rows]) / norm
         return dict(zip(self.codes, total.tolist(), strict=True))

@@ -239,6 +239,7 @@ class IntentMatcher:
         )
         self._utility_lengths = sorted({len(w) for w in self._utility})
         self._utility_memo: dict[str, bool] = {}
+        self._kind_memo: dict[str, str] = {}
         documents: dict[str, list[str]] = defaultdict(list)
         for code, _, words, negative in raw:
             if not negative:
@@ -349,10 +350,22 @@ class IntentMatcher:
             return ()
         found: list[tuple[str, tuple[str, ...]]] = []  # (code, the clause's top two)
         strong = False
+        # A clause counts only if the lexicon gives some service NEED_LEXICON in it: find
+        # those first without the learned models, and score only them in full (the clause
+        # splitting was the tail of a message's time).
+        named = []
         for clause in clauses:
-            signals = self.signals(clause)
-            if not signals.evidence or signals.code_found:
-                continue
+            lexical = self.signals(clause, learned=False)
+            if (
+                lexical.evidence
+                and not lexical.code_found
+                and max(lexical.lexicon.values(), default=0.0) >= NEED_LEXICON
+            ):
+                named.append(lexical)
+        if len(named) < 2:
+            return ()
+        for lexical in named:
+            signals = self._learn(lexical)
             part = self.decide(signals)
             code, score = part.ranked[0]
             if (
@@ -379,8 +392,13 @@ class IntentMatcher:
             needs.sort(key=lambda c: c != result.best)
         return tuple(needs[:3])
 
-    def signals(self, text: str) -> Signals:
-        """Everything the decision looks at, before any threshold is applied."""
+    def signals(self, text: str, *, learned: bool = True) -> Signals:
+        """Everything the decision looks at, before any threshold is applied.
+
+        ``learned=False`` leaves the two learned models out (their parts empty): the
+        lexicon and rule signals alone, for a clause that can only count as a need if the
+        lexicon names a service in it (:meth:`needs`); :meth:`_learn` adds them later.
+        """
         normalized = self._normalizer.normalize(text)
         words = self._query_words(normalized)
         weights = _clause_weights(words)
@@ -407,13 +425,9 @@ class IntentMatcher:
         track_score = scores.get(TRACK, 0.0)
         if _status_question(words):
             track_score += TRACK_FLOOR
-        learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
-        svm = self._svm.decision(normalized) if self._svm is not None else {}
-        return Signals(
-            svm=svm,
+        lexical = Signals(
             content_words=len(content),
-            kind=self._named_kind(words),
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
             track=track_score,
@@ -421,8 +435,20 @@ class IntentMatcher:
             tracking_code=tracking_code(words),
             foreign=foreign,
             foreign_phrase=foreign_phrase,
-            learned=learned,
             evidence=evidence,
+        )
+        return self._learn(lexical, words) if learned else lexical
+
+    def _learn(self, lexical: Signals, words: list[str] | None = None) -> Signals:
+        """``lexical`` (signals without the learned parts) with the learned models' parts
+        and the kind a kind keyword names."""
+        if words is None:
+            words = self._query_words(lexical.normalized)
+        return replace(
+            lexical,
+            learned=self._learned_probabilities(words) if self._learned else {},
+            svm=self._svm.decision(lexical.normalized) if self._svm is not None else {},
+            kind=self._named_kind(words),
         )
 
     def _named_kind(self, words: list[str]) -> str:
@@ -430,10 +456,16 @@ class IntentMatcher:
         named = self._kind_words
         if not named:
             return ""
+        memo = self._kind_memo
         for word in words:
-            for form in (word, *stems(word)):
-                if form in named:
-                    return named[form]
+            kind = memo.get(word)
+            if kind is None:  # peeling suffixes is slow, and message words recur
+                kind = next((named[f] for f in (word, *stems(word)) if f in named), "")
+                if len(memo) >= _WORD_MEMO:
+                    memo.clear()
+                memo[word] = kind
+            if kind:
+                return kind
         return ""
 
     def tracking_code(self, text: str) -> str | None:
