@@ -19,6 +19,7 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+<<<<<<< HEAD
 from models import clock
 from models.citizen import Citizen
 
@@ -37,6 +38,17 @@ __all__ = [
 UNPLACED_WINDOW = timedelta(hours=2)
 """A request filed this soon after a «none» answer was probably what that message asked
 for: the filing's announcement shows the message to staff, to tag."""
+=======
+__all__ = [
+    "MatcherVersion",
+    "TaggedMessage",
+    "bump_matcher_version",
+    "matcher_version",
+    "tag",
+    "taught",
+    "untag",
+]
+>>>>>>> main
 
 _VERSION_ROW = 1
 
@@ -77,6 +89,13 @@ async def _bump() -> None:
     if not await MatcherVersion.filter(id=_VERSION_ROW).update(version=F("version") + 1):
         await MatcherVersion.get_or_create(id=_VERSION_ROW, defaults={"version": 0})
         await MatcherVersion.filter(id=_VERSION_ROW).update(version=F("version") + 1)
+
+
+async def bump_matcher_version() -> int:
+    """Every process rebuilds its matcher (e.g. the catalog was reloaded); the new version."""
+    async with in_transaction():
+        await _bump()
+        return await matcher_version()
 
 
 async def tag(normalized: str, code: str, actor: str) -> TaggedMessage:
