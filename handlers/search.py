@@ -46,8 +46,9 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         return
     result = matcher.match(text)
     best = result.ranked[0] if result.ranked else (None, 0.0)
+    scrubbed = scrub(result.normalized, _own_names(update, matcher.normalize))
     await QueryLog.create(
-        normalized=scrub(result.normalized, _own_names(update, matcher.normalize)),
+        normalized=scrubbed,
         decision=result.decision,
         best_code=best[0] if result.decision != "none" else None,
         score=float(best[1]),
@@ -59,7 +60,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     if result.decision == "none" and (kind is None or kind.offer_staff):
         # a miss, perhaps: a request filed soon after shows this message to staff to tag
         citizen = await citizen_of(update, context)
-        await remember_unplaced(citizen, mask_digits(result.normalized))
+        await remember_unplaced(citizen, scrubbed)
     if kind is not None:
         await offtopic.answer_kind(update, context, kind)
         return

@@ -19,7 +19,6 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-<<<<<<< HEAD
 from models import clock
 from models.citizen import Citizen
 
@@ -27,6 +26,7 @@ __all__ = [
     "UNPLACED_WINDOW",
     "MatcherVersion",
     "TaggedMessage",
+    "bump_matcher_version",
     "matcher_version",
     "remember_unplaced",
     "tag",
@@ -38,17 +38,6 @@ __all__ = [
 UNPLACED_WINDOW = timedelta(hours=2)
 """A request filed this soon after a «none» answer was probably what that message asked
 for: the filing's announcement shows the message to staff, to tag."""
-=======
-__all__ = [
-    "MatcherVersion",
-    "TaggedMessage",
-    "bump_matcher_version",
-    "matcher_version",
-    "tag",
-    "taught",
-    "untag",
-]
->>>>>>> main
 
 _VERSION_ROW = 1
 
