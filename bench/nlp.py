@@ -1,6 +1,6 @@
 """Compare our intent matcher with two peers on one labelled file, in one run.
 
-Peers (need the ``bench`` extra: rapidfuzz, scikit-learn):
+Peers (rapidfuzz needs the ``bench`` extra; scikit-learn is the matcher's own dependency):
 
 * rapidfuzz ``token_set_ratio`` of the message against every intent's title, with a
   ``none`` threshold — what a quick fuzzy menu search would do;
@@ -8,16 +8,18 @@ Peers (need the ``bench`` extra: rapidfuzz, scikit-learn):
   (``models/catalog/examples/*.tsv``) — the same training data our learned scorer gets,
   so the comparison is fair — and scored on the file.
 
-Our matcher appears as shipped (lexicon + n-grams + rules + learned scorer with the kinds
-of ``none`` from ``kinds.toml``) and then part by part: without ``kinds.toml``, the learned
-scorer alone (its pooled ranking, no lexicon, no rules), and the lexicon with its n-grams
-and rules alone (the catalog without examples), so each part's share is measured.
+Our matcher appears as shipped (lexicon + n-grams + rules + Naive Bayes + char n-gram SVM,
+with the kinds of ``none`` from ``kinds.toml``) and then part by part: without
+``kinds.toml``, without the SVM in the blend, the Naive Bayes alone (its pooled ranking, no
+lexicon, no rules), the SVM alone (its margins), and the lexicon with its n-grams and rules
+alone (the catalog without examples), so each part's share is measured.
 
 Usage: ``python bench/nlp.py [FILE.tsv ...]`` (default: shared dev-queries.tsv); one table
 per file, so a blind set is never mixed with the set the lexicon was written against.
 ``python bench/nlp.py --cv`` cross-validates the whole matcher on the training examples
 (5 folds, each built without its fold): how the blend's weights were chosen, without
-looking at any evaluation set.
+looking at any evaluation set. ``python bench/nlp.py --latency [FILE.tsv ...]`` times the
+shipped matcher per message (warm, several rounds), with and without clause splitting.
 """
 
 from __future__ import annotations
@@ -67,14 +69,21 @@ def _timed(
 
 
 def bench_ours(
-    texts: Sequence[str], *, examples: bool = True, kinds: bool = True, part: str = ""
+    texts: Sequence[str],
+    *,
+    examples: bool = True,
+    kinds: bool = True,
+    svm: bool = True,
+    part: str = "",
 ) -> Predictions:
-    """The matcher; without examples (lexicon alone), without ``kinds.toml``, or one part
-    of it: ``part="learned"`` ranks by the learned scorer's pooled probabilities alone."""
+    """The matcher; without examples (lexicon alone), without ``kinds.toml``, without the
+    SVM in the blend, or one part of it: ``part="learned"`` ranks by the Naive Bayes's
+    pooled probabilities alone, ``part="svm"`` by the char n-gram SVM's margins alone."""
     from dataclasses import replace
 
-    from bot.intents import build_matcher
+    from bot.intents import service_texts
     from models.catalog import load_catalog
+    from nlp import IntentMatcher
     from nlp.decide import BLEND, _pool_kinds
 
     catalog = load_catalog()
@@ -82,15 +91,21 @@ def bench_ours(
         catalog = replace(catalog, examples={}, kinds={})
     if not kinds:
         catalog = replace(catalog, kinds={})
+    blend = BLEND if svm else replace(BLEND, svm_weight=0.0)
     start = time.perf_counter()
-    matcher = build_matcher(catalog)
+    matcher = IntentMatcher(service_texts(catalog), blend)
     build_s = time.perf_counter() - start
 
     def learned(text: str) -> list[str]:
         pooled, _ = _pool_kinds(matcher.signals(text).learned, BLEND.kind_prior)
         return sorted(pooled, key=lambda c: -pooled[c])[:3]
 
-    predict = learned if part == "learned" else (lambda t: matcher.match(t).top(3))
+    def margins(text: str) -> list[str]:
+        scores = matcher.signals(text).svm
+        return sorted(scores, key=lambda c: -scores[c])[:3]
+
+    parts = {"learned": learned, "svm": margins}
+    predict = parts.get(part) or (lambda t: matcher.match(t).top(3))
     predicted, lat = _timed(predict, texts)
     return predicted, lat, build_s
 
@@ -223,8 +238,12 @@ def bench_file(path: Path) -> None:
     print(_row("skedbot IntentMatcher", labels, p, lat, b))
     p, lat, b = bench_ours(texts, kinds=False)
     print(_row("  without kinds.toml", labels, p, lat, b))
+    p, lat, b = bench_ours(texts, svm=False)
+    print(_row("  without the SVM signal", labels, p, lat, b))
     p, lat, b = bench_ours(texts, part="learned")
-    print(_row("  learned scorer alone", labels, p, lat, b))
+    print(_row("  Naive Bayes alone", labels, p, lat, b))
+    p, lat, b = bench_ours(texts, part="svm")
+    print(_row("  SVM signal alone", labels, p, lat, b))
     p, lat, b = bench_ours(texts, examples=False)
     print(_row("  lexicon+ngrams+rules alone", labels, p, lat, b))
     p, lat, b = bench_rapidfuzz(texts)
@@ -239,7 +258,9 @@ def cross_validate(folds: int = 5) -> None:
     """Score the whole matcher on the training examples, each fold unseen by its model.
 
     Folds are taken per intent by position (every ``folds``-th example), so the split is
-    the same on every run and every intent is in every fold.
+    the same on every run and every intent is in every fold. The kinds of «not ours»
+    (``kinds.toml``) are folded the same way and scored as ``none``: the none decision is
+    measured on messages its models did not see, not only on the few ``none`` examples.
     """
     from dataclasses import replace
 
@@ -254,11 +275,18 @@ def cross_validate(folds: int = 5) -> None:
             c: tuple(x for i, x in enumerate(texts) if i % folds != k)
             for c, texts in catalog.examples.items()
         }
-        matcher = build_matcher(replace(catalog, examples=train))
-        for code, texts in catalog.examples.items():
-            for text in texts[k::folds]:
-                expected.append(code)
-                predicted.append(matcher.match(text).top(3))
+        kinds = {
+            c: replace(
+                kind, examples=tuple(x for i, x in enumerate(kind.examples) if i % folds != k)
+            )
+            for c, kind in catalog.kinds.items()
+        }
+        matcher = build_matcher(replace(catalog, examples=train, kinds=kinds))
+        held = [(t, c) for c, texts in catalog.examples.items() for t in texts[k::folds]]
+        held += [(t, "none") for kind in catalog.kinds.values() for t in kind.examples[k::folds]]
+        for text, code in held:
+            expected.append(code)
+            predicted.append(matcher.match(text).top(3))
     top1, top3, precision, recall, f1 = score_predictions(expected, predicted)
     print(f"{folds}-fold cross-validation on the catalog examples ({len(expected)} messages)")
     print(
@@ -267,10 +295,51 @@ def cross_validate(folds: int = 5) -> None:
     )
 
 
+def latency(paths: Sequence[Path], rounds: int = 5) -> None:
+    """Per-message time of the shipped matcher over ``paths``, after one warm-up round.
+
+    ``match`` is what the bot calls (signals, decision, and the clause splitting of
+    :meth:`IntentMatcher.needs` for service answers); ``decide only`` leaves the clause
+    splitting out, so its cost shows. Wall time and this thread's CPU time: on a shared
+    machine the wall-time tail is mostly other processes' turns; the CPU time is what a
+    message costs us. Run it more than once.
+    """
+    from bot.intents import build_matcher
+    from models.catalog import load_catalog
+
+    matcher = build_matcher(load_catalog())
+    texts = [t for path in paths for t, _ in load_queries(path)]
+    for text in texts:
+        matcher.match(text)  # warm the per-word caches, as a running bot has them
+    ways: dict[str, Callable[[str], object]] = {
+        "match (with clause splitting)": matcher.match,
+        "decide only (no clauses)": lambda t: matcher.decide(matcher.signals(t)),
+    }
+    print(f"latency over {len(texts)} messages x {rounds} rounds (ms)")
+    for name, fn in ways.items():
+        wall: list[float] = []
+        cpu: list[float] = []
+        for _ in range(rounds):
+            for text in texts:
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                fn(text)
+                cpu.append((time.thread_time() - start_cpu) * 1000)
+                wall.append((time.perf_counter() - start) * 1000)
+        figures = []
+        for label, values in (("wall", sorted(wall)), ("cpu", sorted(cpu))):
+            p50 = values[len(values) // 2]
+            p99 = values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
+            figures.append(f"{label} p50 {p50:.2f} p99 {p99:.2f}")
+        print(f"{name:<32} " + "   ".join(figures))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--cv"]:
         cross_validate()
+        return 0
+    if args[:1] == ["--latency"]:
+        latency([Path(a) for a in args[1:]] or [DEFAULT_PATH])
         return 0
     paths = [Path(a) for a in args] or [DEFAULT_PATH]
     for i, path in enumerate(paths):

@@ -1,8 +1,9 @@
 """The operator group's announcement of a filed request: what staff read, and its senders.
 
 :func:`queue_announcement` (called in the transaction that files a request) owes the group
-the request, its documents as albums, and one message of status buttons, as outbox rows:
-they go out in order, through faults and restarts, without holding up the citizen. The
+the request, the citizen's «none» message just before filing (with «🏷 برچسب», so staff
+teach the matcher), its documents as albums, and one message of status buttons, as outbox
+rows: they go out in order, through faults and restarts, without holding up the citizen. The
 status message is rendered when it is sent (:mod:`handlers.operator` draws it), so it shows
 the status of then.
 
@@ -24,6 +25,7 @@ from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps
 from handlers.operator import desk_view
 from handlers.render import fa, field_value
+from handlers.tagging import tag_keyboard, unplaced_text
 from handlers.texts import apply as apply_texts
 from handlers.texts import operator as otexts
 from models import outbox
@@ -31,6 +33,7 @@ from models.identifiers import mask_mobile, mask_national_code
 from models.outbox import OutboxMessage
 from models.request import RequestDocument, ServiceRequest
 from models.storage import StorageError
+from models.tagging import take_unplaced
 from models.workdays import format_jalali_date
 
 __all__ = [
@@ -213,6 +216,12 @@ async def queue_announcement(request: ServiceRequest, messenger: str, chat_id: i
         messenger, chat_id, MESSAGE, payload=message_payload(text), ref=request.id,
         dedup_key=f"{key}:details",
     )  # fmt: skip
+    unplaced = await take_unplaced(request.citizen)
+    if unplaced:  # the «none» message before this filing: staff can tag it with a service
+        await outbox.enqueue(
+            messenger, chat_id, MESSAGE, ref=request.id, dedup_key=f"{key}:unplaced",
+            payload=message_payload(unplaced_text(unplaced), tag_keyboard()),
+        )  # fmt: skip
     documents = await RequestDocument.filter(request_id=request.id).order_by("id")
     if not documents:
         await outbox.enqueue(

@@ -14,12 +14,13 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from handlers import flows, keyboards, offtopic, outages, relay, texts, track
 from handlers.browse import send_card
-from handlers.common import Context, message_of, query_of, send, send_main_menu
+from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from handlers.staff import STAFF
 from models.dialog import DialogState
 from models.querylog import QueryLog, scrub
 from models.service import Service
+from models.tagging import remember_unplaced
 
 __all__ = ["ask_query", "handle_text", "register"]
 
@@ -45,8 +46,9 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         return
     result = matcher.match(text)
     best = result.ranked[0] if result.ranked else (None, 0.0)
+    scrubbed = scrub(result.normalized, _own_names(update, matcher.normalize))
     await QueryLog.create(
-        normalized=scrub(result.normalized, _own_names(update, matcher.normalize)),
+        normalized=scrubbed,
         decision=result.decision,
         best_code=best[0] if result.decision != "none" else None,
         score=float(best[1]),
@@ -55,6 +57,10 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         await track.answer_code(update, context, result.tracking_code)
         return
     kind = offtopic.kind_of(result.kind) if result.decision == "none" else None
+    if result.decision == "none" and (kind is None or kind.offer_staff):
+        # a miss, perhaps: a request filed soon after shows this message to staff to tag
+        citizen = await citizen_of(update, context)
+        await remember_unplaced(citizen, scrubbed)
     if kind is not None:
         await offtopic.answer_kind(update, context, kind)
         return

@@ -1,6 +1,8 @@
 """Staff teach the matcher: «🏷 برچسب» on a citizen's message in the operator group.
 
-A citizen's text copied into the group (``handlers.relay``) carries «🏷 برچسب»; an operator
+A citizen's text copied into the group (``handlers.relay``), and the «none» message a citizen
+wrote shortly before filing a request (shown with the filing's announcement,
+``handlers.announce``), carry «🏷 برچسب»; an operator
 presses it, then the right service (two presses). The text is read from the group's copy
 itself, normalised as the matcher reads queries and with every digit run masked, and stored
 (``models.tagging``); every process then rebuilds its matcher (``bot.learning``). The
@@ -25,7 +27,7 @@ from models.digits import mask_digits
 from models.service import Service
 from models.tagging import tag, untag
 
-__all__ = ["register", "tag_keyboard"]
+__all__ = ["citizen_words", "register", "tag_keyboard", "unplaced_text"]
 
 TAG = CallbackFeature("tag", ("pick", "set", "undo"))
 """An operator's tag on a citizen's message in the group: which service it was about."""
@@ -34,6 +36,18 @@ TAG = CallbackFeature("tag", ("pick", "set", "undo"))
 def tag_keyboard() -> InlineKeyboardMarkup:
     """The one button under a citizen's message copied into the group."""
     return keyboards.rows([TAG.button(texts.BTN_TAG, "pick")])
+
+
+def unplaced_text(words: str) -> str:
+    """A citizen's «none» message as a filing's announcement shows it (with tag_keyboard)."""
+    return f"{texts.UNPLACED}\n{words}"
+
+
+def citizen_words(text: str) -> str:
+    """The citizen's own words of a tagged group message: a relayed copy is all theirs;
+    an announcement's «none» message (:func:`unplaced_text`) has our line above them."""
+    head, newline, words = text.partition("\n")
+    return words if newline and head == texts.UNPLACED else text
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -65,7 +79,7 @@ async def on_button(update: Update, context: Context) -> None:
         if service is None or not text or d.matcher is None:
             await query.answer(texts.NO_TEXT, show_alert=True)
             return
-        normalized = mask_digits(d.matcher.normalize(text))
+        normalized = mask_digits(d.matcher.normalize(citizen_words(text)))
         item = await tag(normalized, service.code, f"operator:{d.messenger}:{user.id}")
         d.wake_workers()  # this process rebuilds now; the others at their next check
         await query.answer()

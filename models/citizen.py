@@ -29,6 +29,12 @@ class Citizen(Model):
     spam_answered_at = fields.DatetimeField(
         null=True, description="when an advertisement got its one answer (later ones are ignored)"
     )
+    unplaced = fields.CharField(
+        max_length=500,
+        null=True,
+        description="last message answered «none», normalised, digits masked (for staff tags)",
+    )
+    unplaced_at = fields.DatetimeField(null=True, description="when that «none» was answered")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

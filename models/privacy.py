@@ -108,6 +108,7 @@ class HeldData:
     open_dialog: str | None
     areas: tuple[str, ...]
     broadcast_opt_out: bool
+    unplaced: str | None = None  # their last message the matcher could not place, for staff
 
     def to_json(self) -> dict[str, Any]:
         """The export: plain JSON types, dates in ISO 8601 (UTC)."""
@@ -157,6 +158,7 @@ class HeldData:
             "open_dialog": self.open_dialog,
             "outage_areas": list(self.areas),
             "broadcast_opt_out": self.broadcast_opt_out,
+            "last_unmatched_message": self.unplaced,
             "search_queries": "kept without any link to you (digits masked)",
         }
 
@@ -225,6 +227,7 @@ async def held_data(citizen: Citizen) -> HeldData:
             .values_list("area", flat=True)
         ),
         broadcast_opt_out=await BroadcastOptOut.exists(citizen_id=citizen.id),
+        unplaced=citizen.unplaced,
     )
 
 
@@ -313,5 +316,7 @@ async def _erase(citizen: Citizen) -> tuple[int, list[str]]:
         bill_id=None,
         blocked_bot=True,
         spam_answered_at=None,
+        unplaced=None,
+        unplaced_at=None,
     )
     return documents, list(paths)

@@ -12,21 +12,32 @@ undone and bumps the counter again.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 from tortoise import fields
 from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from models import clock
+from models.citizen import Citizen
+
 __all__ = [
+    "UNPLACED_WINDOW",
     "MatcherVersion",
     "TaggedMessage",
     "bump_matcher_version",
     "matcher_version",
+    "remember_unplaced",
     "tag",
+    "take_unplaced",
     "taught",
     "untag",
 ]
+
+UNPLACED_WINDOW = timedelta(hours=2)
+"""A request filed this soon after a «none» answer was probably what that message asked
+for: the filing's announcement shows the message to staff, to tag."""
 
 _VERSION_ROW = 1
 
@@ -104,3 +115,25 @@ async def taught() -> dict[str, list[str]]:
     ):
         out[code].append(text)
     return dict(out)
+
+
+async def remember_unplaced(citizen: Citizen, normalized: str) -> None:
+    """The matcher answered «none» to this citizen's message (normalised, digits masked):
+    kept until their next filing, which shows it to staff (:func:`take_unplaced`)."""
+    citizen.unplaced = normalized[:500]
+    citizen.unplaced_at = clock.now()
+    await citizen.save(update_fields=["unplaced", "unplaced_at", "updated_at"])
+
+
+async def take_unplaced(citizen: Citizen) -> str | None:
+    """The citizen's «none» message if it came within :data:`UNPLACED_WINDOW`, once:
+    called in the filing's transaction, so the text goes to one announcement only."""
+    text, at = citizen.unplaced, citizen.unplaced_at
+    if text is None:
+        return None
+    citizen.unplaced = None
+    citizen.unplaced_at = None
+    await citizen.save(update_fields=["unplaced", "unplaced_at", "updated_at"])
+    if at is None or clock.now() - at > UNPLACED_WINDOW:
+        return None
+    return text

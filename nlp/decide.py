@@ -7,17 +7,20 @@ scorer's probabilities (:mod:`nlp.learned`). :class:`Blend` turns them into one 
 intent and a decision.
 
 Why a blend rather than either alone: the lexicon is precise on the words it knows and
-blind to the rest; the learned model generalises over wordings but is only as good as its
-~20 examples per intent. Each intent's score is::
+blind to the rest; the learned models generalise over wordings but are only as good as
+their ~80 examples per intent. Each intent's score is::
 
-    w × P_learned(c)  +  (1 − w) × lex(c) / (lex(c) + half)
+    (1 − v) × [w × P_nb(c) + (1 − w) × softmax(lex / T)(c)]  +  v × P_svm(c)
 
-The squash maps the unbounded lexicon score onto 0..1 like a probability, so the two
-parts are comparable. ``none``'s lexicon part is 1 for another company's matter and
-grows as the best service score falls below the floor; ``track``'s is its status-question
-and keyword score. A tracking code (:mod:`nlp.codes`) stays a hard ``track`` rule, and a
-message with no domain evidence at all (``Signals.evidence``) is ``none`` unless the learned
-model is confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
+The softmax maps the unbounded lexicon scores onto 0..1 like probabilities, so the parts
+are comparable. ``P_nb`` is the Naive Bayes over words, terms and grams (:mod:`nlp.learned`);
+``P_svm`` the char n-gram SVM (:mod:`nlp.linear`), its discriminative counterpart, which
+tells other utilities, adverts and shopping questions from our services better.
+``none``'s lexicon score is high for another company's matter and grows as the best
+service score falls below the floor; ``track``'s is its status-question and keyword score.
+A tracking code (:mod:`nlp.codes`) stays a hard ``track`` rule, and a message with no
+domain evidence at all (``Signals.evidence``) is ``none`` unless the learned model is
+confident: over words every class has seen («سلام», «ممنون») its ranking is noise.
 The weights and thresholds were chosen by cross-validation on the training examples only
 (see ``bench/nlp.py --cv``), never on the evaluation sets.
 
@@ -99,6 +102,10 @@ class Signals:
     """…named by a several-word keyword standing together («قبض آب»): strong evidence"""
     learned: dict[str, float] = field(default_factory=dict)
     """learned probabilities by code (services, track, none); empty without examples"""
+    content_words: int = 0
+    """how many content words (not stopwords, not digits) the message has; 0: not counted"""
+    svm: dict[str, float] = field(default_factory=dict)
+    """the char n-gram SVM's margin by code (:mod:`nlp.linear`); empty without examples"""
     kind: str = ""
     """the kind of ``none`` a kind keyword in the message names («گاز» -> ``gas``), or ""."""
     evidence: bool = True
@@ -117,6 +124,13 @@ class Blend:
 
     learned_weight: float = 0.7
     """w: share of the learned probability in every intent's score."""
+    svm_weight: float = 0.3
+    """v: share of the char n-gram SVM's probability (:mod:`nlp.linear`) in every score;
+    the rest is the Naive Bayes + lexicon blend. Cross-validated (``bench/nlp.py --cv``):
+    0.3–0.4 is a plateau; 0 (no SVM) loses a point of none F1, more loses top-1."""
+    svm_scale: float = 3.0
+    """The SVM's margins times this, then a softmax: its probabilities (margins of ±1
+    at the class boundary make 3 about as sharp as the tempered Naive Bayes)."""
     lexicon_temperature: float = 1.5
     """Temperature of the softmax over lexicon scores (one unique term scores 3)."""
     foreign_score: float = 10.0
@@ -126,9 +140,10 @@ class Blend:
     foreign_bonus: float = 0.5
     """Added to ``none``'s blended score when another company's matter is named by a
     phrase: «قبض آبم زیاد اومده» reads like a bill dispute to every other signal."""
-    none_bias: float = -0.03
-    """Added to ``none``'s blended score: how readily an unclear message is left unanswered
-    (slightly negative: offering a service costs the citizen less than a dead end)."""
+    none_bias: float = 0.0
+    """Added to ``none``'s blended score: how readily an unclear message is left unanswered.
+    It was -0.03 before the SVM joined the blend; cross-validation now puts it at 0 (±0.03
+    costs a point of none F1 either way)."""
     kind_prior: float = 3.0
     """The prior the ``none:<kind>`` classes share, in units of one class's prior (see
     ``_pool_kinds``): 3 of 9 keeps a lone service noun («کنتور», «قبض») a question about
@@ -164,6 +179,10 @@ class Blend:
         total = sum(exps.values())
         w = self.learned_weight
         scores = {c: w * p.get(c, 0.0) + (1 - w) * e / total for c, e in exps.items()}
+        if s.svm:
+            q = _softmax(s.svm, self.svm_scale)
+            v = self.svm_weight
+            scores = {c: (1 - v) * x + v * q.get(c, 0.0) for c, x in scores.items()}
         scores[NONE] += self.none_bias + (self.foreign_bonus if s.foreign_phrase else 0.0)
         if self._off_domain(s):
             # above every other score, so the ranking stays sorted and none leads it
@@ -181,11 +200,24 @@ class Blend:
         close = tuple(
             c for c, v in ranked[:3] if c not in (TRACK, NONE) and v >= self.ambiguous_ratio * top
         )
+        if self._lone_shared_noun(s):  # «قبض», «کنتور»: which of their services?
+            close = tuple(c for c, _ in ranked if c not in (TRACK, NONE))[:3]
         if len(close) > 1 or top < self.service_floor:
             return MatchResult(
                 "ambiguous", ranked, s.normalized, close, tracking_code=s.tracking_code
             )
         return MatchResult("service", ranked, s.normalized, (first,), tracking_code=s.tracking_code)
+
+    def _lone_shared_noun(self, s: Signals) -> bool:
+        """One content word, which the lexicon gives several services alike.
+
+        A lone «قبض» names the bill of three services; whichever the learned models lean
+        to (their examples of one say «قبض می‌خوام» more often) is a guess, not an answer.
+        """
+        if s.content_words != 1:
+            return False
+        first, second = [*sorted(s.lexicon.values(), reverse=True), 0.0, 0.0][:2]
+        return first > 0 and second >= self.ambiguous_ratio * first
 
     def _off_domain(self, s: Signals) -> bool:
         """Nothing in the message is about electricity and the learned model is unsure.
@@ -204,6 +236,13 @@ class Blend:
 
 BLEND = Blend()
 """The calibrated blend the bot uses."""
+
+
+def _softmax(values: dict[str, float], scale: float) -> dict[str, float]:
+    top = max(values.values())
+    exps = {c: math.exp((v - top) * scale) for c, v in values.items()}
+    total = sum(exps.values())
+    return {c: e / total for c, e in exps.items()}
 
 
 def _pool_kinds(learned: dict[str, float], prior: float) -> tuple[dict[str, float], str]:

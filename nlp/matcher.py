@@ -47,6 +47,7 @@ from models.digits import mask_digits
 from nlp.codes import tracking_code
 from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
+from nlp.linear import CharSvm
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver, stems
@@ -238,6 +239,7 @@ class IntentMatcher:
         )
         self._utility_lengths = sorted({len(w) for w in self._utility})
         self._utility_memo: dict[str, bool] = {}
+        self._kind_memo: dict[str, str] = {}
         documents: dict[str, list[str]] = defaultdict(list)
         for code, _, words, negative in raw:
             if not negative:
@@ -252,6 +254,20 @@ class IntentMatcher:
                 if s.examples
             }
         )
+        self._svm = self._train_svm(services + learned_only)
+
+    def _train_svm(self, services: list[ServiceText]) -> CharSvm | None:
+        """The char n-gram SVM (:mod:`nlp.linear`) on the same examples, the kinds of
+        ``none`` pooled into ``none`` (its margins need no prior trick); None without
+        examples of two classes."""
+        rows = sorted(  # one order whatever the catalog's: the same data, the same model
+            (self._normalizer.normalize(text), NONE if s.code.startswith(KIND_PREFIX) else s.code)
+            for s in services
+            for text in (*s.examples, *s.taught)
+        )
+        if len({code for _, code in rows}) < 2:
+            return None
+        return CharSvm([text for text, _ in rows], [code for _, code in rows])
 
     @classmethod
     def from_catalog(cls, services: Iterable[ServiceText]) -> IntentMatcher:
@@ -326,17 +342,30 @@ class IntentMatcher:
         alone; a clause counts when it is about our domain and its best service is
         confident on its own. Two clauses with different services are two needs:
         «کنتورم خرابه و قبضم هم زیاد اومده» asks for a meter and a bill dispute. The whole
-        message's best service, when it is one of them, comes first. One need: ().
+        message's best service (``result``) must be one of them, and comes first. One
+        need: ().
         """
         clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
         if not 1 < len(clauses) <= _MAX_CLAUSES:
             return ()
         found: list[tuple[str, tuple[str, ...]]] = []  # (code, the clause's top two)
         strong = False
+        # A clause counts only if the lexicon gives some service NEED_LEXICON in it: find
+        # those first without the learned models, and score only them in full (the clause
+        # splitting was the tail of a message's time).
+        named = []
         for clause in clauses:
-            signals = self.signals(clause)
-            if not signals.evidence or signals.code_found:
-                continue
+            lexical = self.signals(clause, learned=False)
+            if (
+                lexical.evidence
+                and not lexical.code_found
+                and max(lexical.lexicon.values(), default=0.0) >= NEED_LEXICON
+            ):
+                named.append(lexical)
+        if len(named) < 2:
+            return ()
+        for lexical in named:
+            signals = self._learn(lexical)
             part = self.decide(signals)
             code, score = part.ranked[0]
             if (
@@ -355,12 +384,21 @@ class IntentMatcher:
                 needs.append(code)
         if len(needs) < 2 or not strong:
             return ()
-        if result is not None and result.best in needs:
+        if result is not None:
+            if result.best not in needs:
+                # the whole reads as a third service no clause names: the clauses are parts
+                # of one question («تعرفه و آمپر کنتورم چیه» asks for the subscription)
+                return ()
             needs.sort(key=lambda c: c != result.best)
         return tuple(needs[:3])
 
-    def signals(self, text: str) -> Signals:
-        """Everything the decision looks at, before any threshold is applied."""
+    def signals(self, text: str, *, learned: bool = True) -> Signals:
+        """Everything the decision looks at, before any threshold is applied.
+
+        ``learned=False`` leaves the two learned models out (their parts empty): the
+        lexicon and rule signals alone, for a clause that can only count as a need if the
+        lexicon names a service in it (:meth:`needs`); :meth:`_learn` adds them later.
+        """
         normalized = self._normalizer.normalize(text)
         words = self._query_words(normalized)
         weights = _clause_weights(words)
@@ -387,10 +425,9 @@ class IntentMatcher:
         track_score = scores.get(TRACK, 0.0)
         if _status_question(words):
             track_score += TRACK_FLOOR
-        learned = self._learned_probabilities(words) if self._learned else {}
         foreign, foreign_phrase = self._foreign(words, positions, sims)
-        return Signals(
-            kind=self._named_kind(words),
+        lexical = Signals(
+            content_words=len(content),
             normalized=normalized,
             lexicon={c: scores.get(c, 0.0) for c in self._service_codes},
             track=track_score,
@@ -398,8 +435,20 @@ class IntentMatcher:
             tracking_code=tracking_code(words),
             foreign=foreign,
             foreign_phrase=foreign_phrase,
-            learned=learned,
             evidence=evidence,
+        )
+        return self._learn(lexical, words) if learned else lexical
+
+    def _learn(self, lexical: Signals, words: list[str] | None = None) -> Signals:
+        """``lexical`` (signals without the learned parts) with the learned models' parts
+        and the kind a kind keyword names."""
+        if words is None:
+            words = self._query_words(lexical.normalized)
+        return replace(
+            lexical,
+            learned=self._learned_probabilities(words) if self._learned else {},
+            svm=self._svm.decision(lexical.normalized) if self._svm is not None else {},
+            kind=self._named_kind(words),
         )
 
     def _named_kind(self, words: list[str]) -> str:
@@ -407,10 +456,16 @@ class IntentMatcher:
         named = self._kind_words
         if not named:
             return ""
+        memo = self._kind_memo
         for word in words:
-            for form in (word, *stems(word)):
-                if form in named:
-                    return named[form]
+            kind = memo.get(word)
+            if kind is None:  # peeling suffixes is slow, and message words recur
+                kind = next((named[f] for f in (word, *stems(word)) if f in named), "")
+                if len(memo) >= _WORD_MEMO:
+                    memo.clear()
+                memo[word] = kind
+            if kind:
+                return kind
         return ""
 
     def tracking_code(self, text: str) -> str | None:

@@ -66,8 +66,14 @@ def letter_key(word: str) -> str:
     return word.translate(_CONFUSABLE)
 
 
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+def _deletes(word: str) -> list[str]:
+    """``word`` with one letter left out, in the order of the letter's position.
+
+    A list, not a set: the typo search takes the first delete that meets a term, and a
+    set's order changes with each process's string hashing, so two workers corrected the
+    same word to different terms («ارزان» → «آزمان» in one, «باران» in the other).
+    """
+    return list(dict.fromkeys(word[:i] + word[i + 1 :] for i in range(len(word))))
 
 
 def _peel(word: str, depth: int = 2, suffixes: tuple[str, ...] = _SUFFIXES) -> list[str]:

@@ -9,3 +9,5 @@ SAVED = "🏷 برچسب «{title}» ثبت شد؛ ربات از این پس چ�
 UNDONE = "↩️ برچسب «{title}» برگردانده شد."
 NOT_OPERATOR = "فقط کارشناسان میز خدمت می‌توانند برچسب بزنند."
 NO_TEXT = "فقط پیام متنی برچسب می‌خورد."
+UNPLACED = "💬 پیش از این درخواست، شهروند نوشته بود و ربات خدمتی برایش نیافت:"
+"""Above a citizen's «none» message shown with their filing's announcement (digits masked)."""

@@ -33,6 +33,7 @@ async def citizen(db: TortoiseContext) -> Citizen:
     return await Citizen.create(
         messenger="bale", user_id=42, chat_id=42, first_name="مریم",
         mobile="09131234567", national_code="0076229645", bill_id="12345670520",
+        unplaced="اجاره بلندگو برای عروسی", unplaced_at=clock.now(),
     )  # fmt: skip
 
 
@@ -98,8 +99,10 @@ async def test_forget_keeps_only_anonymous_request_records(citizen, store) -> No
     tombstone = await Citizen.get(id=citizen.id)
     assert (tombstone.user_id, tombstone.chat_id, tombstone.first_name) == (-citizen.id, 0, "")
     assert tombstone.blocked_bot and tombstone.national_code is None
+    assert tombstone.unplaced is None  # their unmatched words go too
     held = await held_data(tombstone)
     assert held.first_name == "" and held.mobile is None and held.conversations == 0
+    assert held.to_json()["last_unmatched_message"] is None
 
 
 async def test_used_or_replaced_confirm_changes_nothing(citizen, store) -> None:
