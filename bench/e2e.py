@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from e2e_load import GARBAGE_CHAT, Watch, echo_journey, flood, garbage_updates, journey  # noqa: E402
-from e2e_procs import BotProcess, database, echo_bot, seed_audience, skedbot  # noqa: E402
+from e2e_procs import BotProcess, database, echo_bot, skedbot, start_broadcast  # noqa: E402
 
 from bot.ratebudget import SPENDING  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -197,14 +197,17 @@ async def run_bot(
 ) -> Result:
     rate = HIGH_BUDGET if budget == "high" else Settings(_env_file=None).rate("telegram")
     audience = AUDIENCE if budget == "default" else 0
-    async with database(kind, folder) as url, BotApiStandIn(token=TOKEN) as standin:
-        await seed_audience(url, FIRST_CITIZEN + 100_000, audience)
+    first = FIRST_CITIZEN + 100_000
+    async with (
+        database(kind, folder, audience, first) as url,
+        BotApiStandIn(token=TOKEN) as standin,
+    ):
         watch = Watch(standin)
         env = {"TELEGRAM_RATE": str(rate)} if budget == "high" else {}
         procs = await skedbot(standin, url, folder, processes, env, profile)
         try:
             if audience:
-                await seed_audience(url, 0, 0, broadcast=True)
+                await start_broadcast(url)
             people = [standin.person(FIRST_CITIZEN + i, f"شهروند{i}") for i in range(citizens)]
             flooder = standin.person(FLOODER, "پرحرف")
             for proc in procs:
@@ -224,7 +227,7 @@ async def run_bot(
         finally:
             for proc in procs:
                 await proc.stop()
-        listeners = range(FIRST_CITIZEN + 100_000, FIRST_CITIZEN + 100_000 + AUDIENCE)
+        listeners = range(first, first + AUDIENCE)
         broadcast_sends = sum(
             1 for c in standin.calls if c.status == 200 and _chat(c.params) in listeners
         )

@@ -127,14 +127,24 @@ class BotProcess:
             await process.wait()
 
 
+async def _in_child(*args: str) -> None:
+    """Run this file's ``__main__`` with ``args``: Tortoise keeps per-process state (cached
+    SQL of one dialect) that must not meet a second database kind in the bench process."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, *args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    if await child.wait() != 0:
+        raise RuntimeError(f"{args[0]} failed")
+
+
 @contextlib.asynccontextmanager
-async def database(kind: str, folder: Path) -> AsyncIterator[str]:
-    """A fresh, migrated and seeded database; dropped (PostgreSQL) afterwards."""
+async def database(kind: str, folder: Path, audience: int, first: int) -> AsyncIterator[str]:
+    """A fresh, migrated and seeded database with ``audience`` citizens from ``first`` who
+    never write (a broadcast's audience); dropped (PostgreSQL) afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     if kind == "sqlite":
         url = f"sqlite://{folder / 'bench.sqlite3'}"
-        await prepare_database(url)
-        await close_db()
+        await _in_child("prepare", url, str(first), str(audience))
         yield url
         return
     import asyncpg
@@ -144,21 +154,22 @@ async def database(kind: str, folder: Path) -> AsyncIterator[str]:
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
         url = f"postgres://postgres@127.0.0.1:5432/{name}"
-        await prepare_database(url)
-        await close_db()
+        await _in_child("prepare", url, str(first), str(audience))
         yield url
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
-async def seed_audience(url: str, first: int, count: int, *, broadcast: bool = False) -> None:
-    """``count`` citizens who never write (a broadcast's audience), or start a broadcast."""
-    from models import clock
-    from models.broadcast import Broadcast, BroadcastState
+async def start_broadcast(url: str) -> None:
+    """An admin's broadcast to every citizen, running from now."""
+    await _in_child("broadcast", url)
+
+
+async def _prepare(url: str, first: int, count: int) -> None:
     from models.citizen import Citizen
 
-    await init_db(url)
+    await prepare_database(url)
     try:
         rows = [
             Citizen(messenger="telegram", user_id=uid, chat_id=uid, first_name="ش")
@@ -166,12 +177,21 @@ async def seed_audience(url: str, first: int, count: int, *, broadcast: bool = F
         ]
         if rows:
             await Citizen.bulk_create(rows, batch_size=500)
-        if broadcast:
-            await Broadcast.create(
-                messenger="telegram", admin_user_id=ADMIN, admin_chat_id=ADMIN,
-                text="اطلاعیه: فردا ساعت ۱۰ تا ۱۲ برق شهرک صنعتی برای تعمیرات قطع است.",
-                state=BroadcastState.RUNNING, started_at=clock.now(),
-            )  # fmt: skip
+    finally:
+        await close_db()
+
+
+async def _broadcast(url: str) -> None:
+    from models import clock
+    from models.broadcast import Broadcast, BroadcastState
+
+    await init_db(url)
+    try:
+        await Broadcast.create(
+            messenger="telegram", admin_user_id=ADMIN, admin_chat_id=ADMIN,
+            text="اطلاعیه: فردا ساعت ۱۰ تا ۱۲ برق شهرک صنعتی برای تعمیرات قطع است.",
+            state=BroadcastState.RUNNING, started_at=clock.now(),
+        )  # fmt: skip
     finally:
         await close_db()
 
@@ -240,3 +260,10 @@ async def echo_bot(standin: BotApiStandIn, log: Path) -> BotProcess:
     proc = BotProcess(args, env, log)
     await proc.start()
     return proc
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "prepare":
+        asyncio.run(_prepare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    elif sys.argv[1] == "broadcast":
+        asyncio.run(_broadcast(sys.argv[2]))
