@@ -238,21 +238,25 @@ async def run_bot(
     res = result(label, watch, standin, seconds, cpu, peaks, len(failed), *procs)
     flood_texts = watch.texts_in[FLOODER]
     notices = sum(t == texts.FLOOD for t in flood_texts)
-    after = len(flood_texts) - 1 - flood_texts.index(texts.FLOOD) if notices else 0
+    before = flood_texts.index(texts.FLOOD) if notices else len(flood_texts)
+    after = len(flood_texts) - before - notices
     garbage = sum(n for chat, n in watch.new_messages.items() if chat <= GARBAGE_CHAT)
     achieved, busy = send_rate(standin, watch)
     res.extra = (
-        f"\n{'':24} flooder: {len(flood_texts)} msgs for {FLOOD}, {notices} slow-down notice(s), "
-        f"{after} after it | garbage answered {garbage}/{GARBAGE} | sends while backlog "
+        f"\n{'':24} flooder sent {FLOOD}: {before} answered, {notices} slow-down notice(s), "
+        f"{after} answered after it | garbage answered {garbage}/{GARBAGE} | sends while backlog "
         f"{achieved:.1f}/s = {achieved / rate:.2f}× budget {rate:g}/s over {busy:.0f}s"
         f" | broadcast sends {broadcast_sends}"
     )
     if budget == "default":
-        bound = [s.backlog / rate + 1.0 for s in watch.updates if s.answered is not None]
+        answered = [s for s in watch.updates if s.answered is not None]
+        bound = [s.backlog / rate + 1.0 for s in answered]
+        within = sum(s.answered - s.at <= b for s, b in zip(answered, bound, strict=True))  # type: ignore[operator]
         res.extra += (
             f"\n{'':24} p95 latency {res.quantile(95) / 1000:.1f}s vs p95 of backlog÷budget+1s "
-            f"{statistics.quantiles(bound, n=20)[-1]:.1f}s (mean backlog "
-            f"{statistics.fmean(s.backlog for s in watch.updates):.0f})"
+            f"{statistics.quantiles(bound, n=20)[-1]:.1f}s (backlog at arrival, mean "
+            f"{statistics.fmean(s.backlog for s in answered):.0f}); "
+            f"{within / len(answered):.1%} answered within their own bound"
         )
     return res
 
