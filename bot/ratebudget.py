@@ -23,7 +23,7 @@ from typing import Any
 from telegram.ext import AIORateLimiter
 
 from models.outbox import Priority
-from models.ratebudget import Bucket, take, take_many
+from models.ratebudget import Bucket, take_many
 
 __all__ = ["BudgetLimiter", "current_priority", "sending_as"]
 
@@ -83,32 +83,18 @@ class BudgetLimiter(AIORateLimiter):
         )
         self.key = key
         self.bucket = bucket
-        self._bulk_gate = asyncio.Lock()  # one bulk waiter of this process polls the bucket
         self.batch = max(1, int(bucket.rate * HOLD))
         self._spare: dict[bool, tuple[int, float]] = {}  # bulk? -> (tokens, taken at)
-        self._refill = {False: asyncio.Lock(), True: asyncio.Lock()}
+        self._gates = {False: asyncio.Lock(), True: asyncio.Lock()}
+        """Per kind (bulk or not), one waiter of this process polls the bucket and the others
+        queue behind it first come, first served (an asyncio Lock wakes its waiters in
+        order): answers leave in the order they were ready, not in the order of whoever's
+        sleep happened to end first."""
 
     async def acquire(self, priority: Priority) -> None:
-        """Until a token of the shared budget is ours."""
-        if priority >= Priority.BULK:
-            async with self._bulk_gate:
-                await self._take(bulk=True)
-        else:
-            await self._take(bulk=False)
-
-    async def _take(self, *, bulk: bool) -> None:
-        if self.batch > 1:
-            await self._take_ahead(bulk=bulk)
-            return
-        while True:
-            pause = await take(self.key, self.bucket, bulk=bulk)
-            if pause <= 0:
-                return
-            await asyncio.sleep(min(pause, MAX_WAIT))
-
-    async def _take_ahead(self, *, bulk: bool) -> None:
-        """A token from this process's spare ones, else up to :attr:`batch` from the bucket."""
-        async with self._refill[bulk]:
+        """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones)."""
+        bulk = priority >= Priority.BULK
+        async with self._gates[bulk]:
             spare, taken_at = self._spare.get(bulk, (0, 0.0))
             if spare > 0 and time.monotonic() - taken_at < HOLD:
                 self._spare[bulk] = (spare - 1, taken_at)
