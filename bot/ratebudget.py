@@ -85,6 +85,7 @@ class BudgetLimiter(AIORateLimiter):
         self.bucket = bucket
         self.batch = max(1, int(bucket.rate * HOLD))
         self._spare: dict[bool, tuple[int, float]] = {}  # bulk? -> (tokens, taken at)
+        self._queued = {False: 0, True: 0}  # sends of this process waiting, per kind
         self._gates = {False: asyncio.Lock(), True: asyncio.Lock()}
         """Per kind (bulk or not), one waiter of this process polls the bucket and the others
         queue behind it first come, first served (an asyncio Lock wakes its waiters in
@@ -94,17 +95,24 @@ class BudgetLimiter(AIORateLimiter):
     async def acquire(self, priority: Priority) -> None:
         """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones)."""
         bulk = priority >= Priority.BULK
-        async with self._gates[bulk]:
-            spare, taken_at = self._spare.get(bulk, (0, 0.0))
-            if spare > 0 and time.monotonic() - taken_at < HOLD:
-                self._spare[bulk] = (spare - 1, taken_at)
-                return
-            while True:
-                got, pause = await take_many(self.key, self.bucket, bulk=bulk, most=self.batch)
-                if got:
-                    self._spare[bulk] = (got - 1, time.monotonic())
+        self._queued[bulk] += 1
+        try:
+            async with self._gates[bulk]:
+                spare, taken_at = self._spare.get(bulk, (0, 0.0))
+                if spare > 0 and time.monotonic() - taken_at < HOLD:
+                    self._spare[bulk] = (spare - 1, taken_at)
                     return
-                await asyncio.sleep(min(pause, MAX_WAIT))
+                while True:
+                    # enough for the sends queued behind this one too, if the bucket has them:
+                    # under a backlog one database write serves several answers
+                    most = max(self.batch, self._queued[bulk])
+                    got, pause = await take_many(self.key, self.bucket, bulk=bulk, most=most)
+                    if got:
+                        self._spare[bulk] = (got - 1, time.monotonic())
+                        return
+                    await asyncio.sleep(min(pause, MAX_WAIT))
+        finally:
+            self._queued[bulk] -= 1
 
     async def process_request(  # type: ignore[override]
         self,
