@@ -82,6 +82,8 @@ class Result:
         return self.cpu_ms / self.updates
 
     def quantile(self, q: int) -> float:
+        if len(self.latencies) < 2:
+            return float("nan")
         cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
         return cuts[q - 1] * 1000
 
@@ -139,6 +141,7 @@ def send_rate(standin: BotApiStandIn, watch: Watch) -> tuple[float, float]:
 
 
 async def run_echo(citizens: int, folder: Path) -> Result:
+    folder.mkdir(parents=True, exist_ok=True)
     async with BotApiStandIn(token=TOKEN, profile="telegram") as standin:
         watch = Watch(standin)
         proc = await echo_bot(standin, folder / "echo.log")
@@ -279,12 +282,13 @@ async def main() -> None:
         for round_ in range(args.repeat):
             echo = None
             if not args.no_echo:
-                echo = await run_echo(args.citizens, folder)
+                echo = await run_echo(args.citizens, folder / f"echo-{round_}")
                 print(echo.line(None), flush=True)
             for kind in args.database:
                 for processes in args.processes:
                     res = await run_bot(
-                        kind, processes, args.budget, args.citizens, folder / f"{kind}{processes}",
+                        kind, processes, args.budget, args.citizens,
+                        folder / f"{kind}{processes}-{round_}",  # fresh: update ids restart
                         args.profile and args.profile / f"{kind}{processes}-{round_}",
                     )  # fmt: skip
                     print(res.line(echo), flush=True)
