@@ -46,9 +46,8 @@ from bot.settings import Settings  # noqa: E402
 from bot.standin import BotApiStandIn  # noqa: E402
 from bot.webhook import build_webhook_app, webhook_path  # noqa: E402
 from handlers.texts import apply as apply_texts  # noqa: E402
-from handlers.texts import operator as otexts  # noqa: E402
-from models.digits import to_latin_digits  # noqa: E402
 from models.request import ServiceRequest  # noqa: E402
+from tests.e2e.announced import announced_parts  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN"
 SECRET = "bench-secret"
@@ -109,18 +108,8 @@ def png(seed: int) -> bytes:
 
 def whole(standin: BotApiStandIn, code: str) -> tuple[bool, bool]:
     """(every part there, some part twice) for one request's announcement."""
-    parts = {"details": 0, "photo": 0, "status": 0}
-    for message in standin.messages(OPERATOR_CHAT):
-        text = to_latin_digits(message.text or message.caption or "")
-        if code not in text:
-            continue
-        if message.kind == "photo":
-            parts["photo"] += 1
-        elif otexts.BTN_IN_PROGRESS in str(message.inline_buttons):
-            parts["status"] += 1
-        else:
-            parts["details"] += 1
-    return all(parts.values()), any(n > 1 for n in parts.values())
+    parts = announced_parts(standin.messages(OPERATOR_CHAT), code).values()
+    return all(parts), any(n > 1 for n in parts)
 
 
 async def announce(messenger: str) -> None:

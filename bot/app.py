@@ -202,6 +202,7 @@ def build_application(
         outage_soon_minutes=settings.outage_soon_minutes,
         incident_window_minutes=settings.incident_window_minutes,
         matcher_version=resources.matcher_version,
+        document_retention_days=settings.document_retention_days,
     )
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)

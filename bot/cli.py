@@ -1,5 +1,5 @@
-"""The ``skedbot`` command: run, webhook, api, api-token create, local, migrate, seed,
-catalog check, nlp-eval, nlp-misses, outages import."""
+"""The ``skedbot`` command: run, webhook, jobs, api, api-token create/revoke, local, migrate,
+seed, catalog check, nlp-eval, nlp-misses, outages import."""
 
 from __future__ import annotations
 
@@ -78,6 +78,35 @@ async def _create_token(settings: Settings, name: str, scope: str) -> str:
         await close_db()
 
 
+async def _revoke_token(settings: Settings, name: str) -> bool:
+    from models.apitoken import revoke_token
+
+    await init_db(settings.database_url)
+    try:
+        return await revoke_token(name)
+    finally:
+        await close_db()
+
+
+def _api_token(settings: Settings, args: argparse.Namespace) -> int:
+    from models.apitoken import TokenError
+
+    if args.token_command == "revoke":
+        if not asyncio.run(_revoke_token(settings, args.name)):
+            print(f"skedbot api-token: no working token named {args.name!r}", file=sys.stderr)
+            return 1
+        print(f"token {args.name} revoked")
+        return 0
+    try:
+        token = asyncio.run(_create_token(settings, args.name, args.scope))
+    except TokenError as exc:
+        print(f"skedbot api-token: {exc}", file=sys.stderr)
+        return 1
+    print(f"token {args.name} ({args.scope}), shown only this once:")
+    print(token)
+    return 0
+
+
 async def _outages_import(settings: Settings, path: str) -> int:
     """Import a planned-outage CSV (all or nothing); the Persian report on stdout."""
     from handlers.outages import import_text
@@ -131,12 +160,17 @@ def _parser() -> argparse.ArgumentParser:
     local.add_argument("--name", default="شهروند", help="the citizen's first name")
     sub.add_parser("run", help="long polling on Telegram and/or Bale")
     sub.add_parser("webhook", help="aiohttp server receiving both messengers' updates")
+    sub.add_parser(
+        "jobs", help="the job worker: outbox, SLA, broadcasts, outages, expiry; no webhook"
+    )
     sub.add_parser("api", help="the back-office HTTP API alone (also served by webhook)")
     api_token = sub.add_parser("api-token", help="back-office API tokens")
     token_sub = api_token.add_subparsers(dest="token_command", required=True)
     create = token_sub.add_parser("create", help="make a token; printed once, stored hashed")
     create.add_argument("name", help="shown as the actor api:NAME of its writes")
     create.add_argument("--scope", choices=["read", "write"], default="read")
+    revoke = token_sub.add_parser("revoke", help="stop a token working, in every process")
+    revoke.add_argument("name")
     sub.add_parser("migrate", help="create or update the database schema")
     sub.add_parser("seed", help="load the service catalog into the database")
     catalog = sub.add_parser("catalog", help="staff tools for the service catalog files")
@@ -164,7 +198,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    setup_logging(settings.log_level if args.command != "local" else "WARNING", _secrets(settings))
+    setup_logging(
+        settings.log_level if args.command != "local" else "WARNING",
+        _secrets(settings),
+        log_format=settings.log_format if args.command != "local" else "text",
+    )
     try:
         if args.command == "migrate":
             asyncio.run(migrate(settings.database_url))
@@ -179,20 +217,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.webhook import serve_webhook
 
             asyncio.run(serve_webhook(settings))
+        elif args.command == "jobs":
+            from bot.jobs import serve_jobs
+
+            asyncio.run(serve_jobs(settings))
         elif args.command == "api":
             from bot.api import serve_api
 
             asyncio.run(serve_api(settings))
         elif args.command == "api-token":
-            from models.apitoken import TokenError
-
-            try:
-                token = asyncio.run(_create_token(settings, args.name, args.scope))
-            except TokenError as exc:
-                print(f"skedbot api-token: {exc}", file=sys.stderr)
-                return 1
-            print(f"token {args.name} ({args.scope}), shown only this once:")
-            print(token)
+            return _api_token(settings, args)
         elif args.command == "local":
             from bot.local import run_local
 

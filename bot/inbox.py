@@ -30,9 +30,11 @@ from telegram import Bot, Update
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
+from bot.metrics import handling
 from bot.workers import periodic
 from handlers.deps import KEY
 from models import inbox
+from models.logcontext import log_context
 
 __all__ = [
     "InboxProcessor",
@@ -98,6 +100,10 @@ async def _mark_done(messenger: str, update_id: int) -> None:
         await inbox.done(messenger, update_id)
     except Exception as exc:  # the database is away: the update is handled again later
         log.warning("update %s not marked done (%s)", update_id, type(exc).__name__)
+
+
+def _update_id(update: object) -> int | None:
+    return update.update_id if isinstance(update, Update) else None
 
 
 _CONTENT = tuple(
@@ -213,7 +219,8 @@ class InboxProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock, self._working:
-                await coroutine
+                with handling(self.messenger, update), log_context(update_id=_update_id(update)):
+                    await coroutine
         finally:
             lock, users = self._chats[key]
             if users <= 1:
@@ -250,7 +257,7 @@ async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bo
     return len(rows)
 
 
-@periodic("inbox", 10.0)
+@periodic("inbox", 10.0, every_process=True)
 async def keep_inbox(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
     """Renew this worker's claims, take over a dead worker's, forget old keys."""
     owners = {app.bot_data[KEY].inbox_owner for app in apps.values()}

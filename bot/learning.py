@@ -28,7 +28,7 @@ RELOAD_SECONDS = 5.0
 """How often a process checks for new tags (a tag in this process wakes it at once)."""
 
 
-@periodic("matcher-reload", RELOAD_SECONDS)
+@periodic("matcher-reload", RELOAD_SECONDS, every_process=True)
 async def reload_matcher(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
     """Rebuild the matcher when the database's version moved past this process's."""
     if not apps:

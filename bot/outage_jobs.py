@@ -22,7 +22,7 @@ from handlers.deps import KEY, Deps
 from handlers.outages import outage_fields
 from handlers.texts import outages as texts
 from models import clock, outbox
-from models.outage import AreaSubscription, Notice, claim_notice, due_notices
+from models.outage import Notice, claim_notice, due_notices, subscribers
 
 __all__ = ["outage_round", "queue_outage_notices"]
 
@@ -40,11 +40,7 @@ async def queue_outage_notices(evening_hour: int, soon_minutes: int) -> int:
         async with in_transaction():
             if not await claim_notice(outage, notice):
                 continue  # another round or process took it
-            subscribers = await AreaSubscription.filter(
-                area=outage.area, citizen__blocked_bot=False
-            ).prefetch_related("citizen")
-            for sub in subscribers:
-                citizen = sub.citizen
+            for citizen in await subscribers(outage.area):
                 row = await outbox.enqueue(
                     citizen.messenger, citizen.chat_id, MESSAGE, payload=message_payload(text),
                     ref=outage.id, dedup_key=f"outage-{notice.value}:{outage.id}:{citizen.id}",

@@ -30,6 +30,8 @@ from datetime import timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.health import answered
+from bot.metrics import OUTBOX_FAILED, OUTBOX_SENT
 from bot.ratebudget import sending_as
 from bot.workers import periodic, stopping
 from handlers import announce, broadcast, delivery, notices, relay, track  # noqa: F401
@@ -64,13 +66,18 @@ async def _set_blocked(row: OutboxMessage, blocked: bool) -> None:
         )
 
 
+async def _give_up(row: OutboxMessage, why: str) -> None:
+    OUTBOX_FAILED.labels(row.messenger, row.kind).inc()  # counted before the row shows it
+    await outbox.give_up(row, OWNER, why)
+
+
 async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # type: ignore[type-arg]
     """Send one claimed row and record what happened."""
     app = apps[row.messenger]
     send = SENDERS.get(row.kind)
     if send is None:
         log.error("outbox row %s: no sender for kind %r", row.id, row.kind)
-        await outbox.give_up(row, OWNER, f"unknown kind {row.kind}")
+        await _give_up(row, f"unknown kind {row.kind}")
         return
     deps = app.bot_data[KEY]
     try:
@@ -79,7 +86,7 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
     except Forbidden as exc:
         log.info("outbox row %s (%s): chat refuses the bot", row.id, row.kind)
         await _set_blocked(row, True)
-        await outbox.give_up(row, OWNER, f"forbidden: {exc.message}")
+        await _give_up(row, f"forbidden: {exc.message}")
     except RetryAfter as exc:
         await outbox.retry_later(row, OWNER, "429", after=_seconds(exc.retry_after), count=False)
     except BadRequest as exc:
@@ -87,21 +94,25 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
             await outbox.retry_later(row, OWNER, exc.message, after=RATE_LIMIT_PAUSE, count=False)
         else:
             log.error("outbox row %s (%s) refused: %s", row.id, row.kind, exc.message)
-            await outbox.give_up(row, OWNER, f"bad request: {exc.message}")
+            await _give_up(row, f"bad request: {exc.message}")
     except Postponed as exc:
         await outbox.retry_later(row, OWNER, str(exc), after=exc.after, count=False)
     except Undeliverable as exc:
         log.warning("outbox row %s (%s) undeliverable: %s", row.id, row.kind, exc)
-        await outbox.give_up(row, OWNER, str(exc))
+        await _give_up(row, str(exc))
     except TelegramError as exc:  # network, timeout, 5xx: the messenger's hiccup
         if await outbox.retry_later(row, OWNER, type(exc).__name__):
             log.warning("outbox row %s (%s) failed (%s); retrying", row.id, row.kind, exc)
         else:
             log.error("outbox row %s (%s) given up after retries", row.id, row.kind)
+            OUTBOX_FAILED.labels(row.messenger, row.kind).inc()
     except Exception as exc:  # a bug in a sender must not stop the others
         log.exception("outbox row %s (%s): sender failed", row.id, row.kind)
-        await outbox.retry_later(row, OWNER, type(exc).__name__)
+        if not await outbox.retry_later(row, OWNER, type(exc).__name__):
+            OUTBOX_FAILED.labels(row.messenger, row.kind).inc()
     else:
+        answered(row.messenger)
+        OUTBOX_SENT.labels(row.messenger, row.kind).inc()  # counted before the row shows it
         await outbox.finish(row, OWNER, message_id)
         await _set_blocked(row, False)
 

@@ -23,7 +23,17 @@ from collections.abc import AsyncIterator, Sequence
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot import broadcasts, expiry, inbox, learning, outage_jobs, outbox, sla_jobs  # noqa: F401
+from bot import (  # noqa: F401  (each registers its periodic jobs)
+    broadcasts,
+    expiry,
+    health,
+    inbox,
+    learning,
+    outage_jobs,
+    outbox,
+    privacy_jobs,
+    sla_jobs,
+)
 from bot.app import SharedResources, build_application, set_commands, shared_resources
 from bot.db import close_db, prepare_database
 from bot.messengers import MESSENGERS, BotApiUnavailable
@@ -62,6 +72,7 @@ async def start_app(app: Application, *, polling: bool) -> None:  # type: ignore
     except Exception as exc:  # whatever the library raises on a bad answer
         name = app.bot_data[KEY].messenger
         raise BotApiUnavailable(f"{name} Bot API unusable: {_why(exc)}") from None
+    health.answered(app.bot_data[KEY].messenger)
     await set_commands(app)
     await app.start()
     if polling and app.updater is not None:
@@ -82,10 +93,13 @@ async def running_bots(
     resources: SharedResources,
     *,
     polling: bool = True,  # type: ignore[type-arg]
+    shared_jobs: bool = True,
 ) -> AsyncIterator[Workers]:
-    """Start the Applications and the workers; stop all of them on exit, whatever happened."""
+    """Start the Applications and the workers; stop all of them on exit, whatever happened.
+
+    ``shared_jobs`` False: this process runs only its own upkeep (see ``bot.workers``)."""
     started: list[Application] = []  # type: ignore[type-arg]
-    workers = Workers(list(apps))
+    workers = Workers(list(apps), shared=shared_jobs)
     for app in apps:  # a status moved by the bot reaches the citizen without waiting a poll
         app.bot_data[KEY].wake_workers = workers.wake
     try:
@@ -114,20 +128,31 @@ async def wait_for_stop() -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings, *, polling: bool) -> AsyncIterator[dict[str, Application]]:  # type: ignore[type-arg]
+async def serving(
+    settings: Settings,
+    *,
+    polling: bool,
+    shared_jobs: bool = True,
+    owner: str | None = None,
+) -> AsyncIterator[dict[str, Application]]:  # type: ignore[type-arg]
     """The database, the shared resources and a started Application per messenger with a
-    token; everything closed again on exit. Both ``run`` and ``webhook`` start this way."""
+    token; everything closed again on exit. ``run``, ``webhook`` and ``jobs`` start this way.
+
+    ``owner`` names this process in the inbox (default: the webhook worker on its port)."""
     names = configured_messengers(settings)
     if not names:
         raise SystemExit("no messenger token: set SKEDBOT_TELEGRAM_TOKEN and/or SKEDBOT_BALE_TOKEN")
     await prepare_database(settings.database_url)
     try:
         resources = await shared_resources(settings)
-        owner = None if polling else inbox.webhook_owner(settings.webhook_port)
+        if not polling and owner is None:
+            owner = inbox.webhook_owner(settings.webhook_port)
         apps = {
             name: build_application(settings, name, resources, inbox_owner=owner) for name in names
         }
-        async with running_bots(list(apps.values()), resources, polling=polling):
+        async with running_bots(
+            list(apps.values()), resources, polling=polling, shared_jobs=shared_jobs
+        ):
             yield apps
     finally:
         await close_db()

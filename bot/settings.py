@@ -119,6 +119,32 @@ class Settings(BaseSettings):
         "(outside them citizens are told when to expect an answer)",
     )
     log_level: str = Field("INFO", description="Logging level")
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text, or json (one object a line: time, level, logger, "
+        "message, update_id, tracking_code)",
+    )
+    webhook_jobs: bool = Field(
+        True,
+        description="Whether `skedbot webhook` also runs the shared jobs (outbox, SLA, "
+        "broadcasts, outages, dialog expiry); false where a `skedbot jobs` worker runs them",
+    )
+    jobs_host: str = Field(
+        "127.0.0.1", description="Address `skedbot jobs` serves /healthz, /readyz, /metrics on"
+    )
+    jobs_port: int = Field(
+        8082, description="Port `skedbot jobs` serves /healthz, /readyz, /metrics on"
+    )
+    ready_bot_api_seconds: float = Field(
+        300,
+        description="/readyz fails when a messenger's Bot API has not answered this process "
+        "for this many seconds (it is asked getMe every minute)",
+    )
+    ready_outbox_backlog: int = Field(
+        500,
+        description="/readyz fails at this many due, unsent replies and notices (broadcasts "
+        "not counted); 0 = no outbox check",
+    )
     http_client: Literal["aiohttp", "httpx"] = Field(
         "aiohttp", description="HTTP client under the Bot API calls: aiohttp or httpx"
     )
@@ -149,6 +175,12 @@ class Settings(BaseSettings):
     )
     incident_window_minutes: int = Field(
         30, description="Minutes within which outage reports from one area make one incident"
+    )
+    document_retention_days: int = Field(
+        90,
+        description="Days after a request is closed (done, rejected, خاتمه, cancelled) when its "
+        "stored documents are deleted, the request keeping a note; 0 = kept forever",
+        ge=0,
     )
 
     @field_validator(

@@ -22,8 +22,10 @@ from datetime import datetime
 from itertools import groupby
 
 from telegram.ext import Application
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from bot.metrics import SLA_BREACHES, SLA_WARNINGS
 from bot.workers import periodic
 from handlers import texts as general
 from handlers.delivery import MESSAGE, message_payload
@@ -53,15 +55,39 @@ def _items(request: ServiceRequest) -> str:
     return "\n".join(texts.NEEDS_DOCUMENTS_ITEM.format(title=t) for t in sla.wanted_titles(request))
 
 
+def _requests(d: Deps, **conditions: object) -> QuerySet[ServiceRequest]:
+    """This messenger's requests meeting ``conditions``, with what the texts name."""
+    return ServiceRequest.filter(citizen__messenger=d.messenger, **conditions).prefetch_related(
+        "service", "citizen"
+    )
+
+
+def _staff_fields(request: ServiceRequest) -> dict[str, str]:
+    """The request as every staff message here names it: code, service, masked citizen."""
+    return {
+        "code": fa(request.tracking_code),
+        "service": request.service.title,
+        "citizen": masked_citizen(request, request.citizen),
+    }
+
+
+async def _to_group(
+    d: Deps, text: str, *, dedup_key: str, ref: int | None = None
+) -> OutboxMessage | None:
+    """Owe the operator group ``text`` (once per ``dedup_key``); None if already owed."""
+    assert d.operator_chat_id is not None
+    return await outbox.enqueue(
+        d.messenger, d.operator_chat_id, MESSAGE, payload=message_payload(text), ref=ref,
+        dedup_key=dedup_key,
+    )  # fmt: skip
+
+
 async def remind_documents(d: Deps, now: datetime) -> int:
     """The citizen is reminded once, ``documents_reminder_days`` before the last day."""
     before = d.documents_reminder_days
-    waiting = await ServiceRequest.filter(
-        citizen__messenger=d.messenger,
-        status=RequestStatus.NEEDS_DOCUMENTS,
-        docs_reminded=False,
-        docs_due__isnull=False,
-    ).prefetch_related("service", "citizen")
+    waiting = await _requests(
+        d, status=RequestStatus.NEEDS_DOCUMENTS, docs_reminded=False, docs_due__isnull=False
+    )
     told = 0
     for request in waiting:
         assert request.docs_due is not None and request.paused_at is not None
@@ -90,27 +116,17 @@ async def remind_documents(d: Deps, now: datetime) -> int:
 
 async def close_unanswered(d: Deps, now: datetime) -> int:
     """خاتمه: past the documents' last day (and reminded), the request is closed."""
-    overdue = await ServiceRequest.filter(
-        citizen__messenger=d.messenger,
-        status=RequestStatus.NEEDS_DOCUMENTS,
-        docs_reminded=True,
-        docs_due__lt=now,
-    ).prefetch_related("service", "citizen")
+    overdue = await _requests(
+        d, status=RequestStatus.NEEDS_DOCUMENTS, docs_reminded=True, docs_due__lt=now
+    )
     closed = 0
     for request in overdue:
         try:
             async with in_transaction():
                 await request.move_to(RequestStatus.CLOSED, actor="sla")
                 if d.operator_chat_id is not None:
-                    text = texts.CLOSED_STAFF.format(
-                        code=fa(request.tracking_code),
-                        service=request.service.title,
-                        citizen=masked_citizen(request, request.citizen),
-                    )
-                    await outbox.enqueue(
-                        d.messenger, d.operator_chat_id, MESSAGE, payload=message_payload(text),
-                        ref=request.id, dedup_key=f"closed:{request.id}",
-                    )  # fmt: skip
+                    text = texts.CLOSED_STAFF.format(**_staff_fields(request))
+                    await _to_group(d, text, ref=request.id, dedup_key=f"closed:{request.id}")
                     await outbox.enqueue(
                         d.messenger, d.operator_chat_id, STATUS_EDIT, ref=request.id,
                         dedup_key=f"closed:{request.id}:edit",
@@ -126,13 +142,13 @@ async def warn_staff(d: Deps, now: datetime) -> int:
     """75% of the promised working days used, and the deadline passed: once each."""
     if d.operator_chat_id is None:
         return 0
-    running = await ServiceRequest.filter(
-        citizen__messenger=d.messenger,
+    running = await _requests(
+        d,
         status__in=[s for s in OPEN_STATUSES if s != RequestStatus.NEEDS_DOCUMENTS],
         deadline__isnull=False,
         terms__isnull=False,  # filed with recorded terms (not rows older than the SLA clock)
         warned_breach=False,
-    ).prefetch_related("service", "citizen")
+    )
     told = 0
     for request in running:
         state = sla.clock_of(request, now)
@@ -141,18 +157,12 @@ async def warn_staff(d: Deps, now: datetime) -> int:
         if now > state.deadline:
             flag, key = "warned_breach", f"breach:{request.id}"
             text = texts.WARN_BREACH.format(
-                code=fa(request.tracking_code),
-                service=request.service.title,
-                citizen=masked_citizen(request, request.citizen),
-                late=fa(max(-(state.remaining_days or 0), 1)),
+                late=fa(max(-(state.remaining_days or 0), 1)), **_staff_fields(request)
             )
         elif state.used_share >= sla.WARN_SHARE and not request.warned_75:
             flag, key = "warned_75", f"warn75:{request.id}"
             text = texts.WARN_75.format(
-                code=fa(request.tracking_code),
-                service=request.service.title,
-                citizen=masked_citizen(request, request.citizen),
-                left=fa(state.remaining_days or 0),
+                left=fa(state.remaining_days or 0), **_staff_fields(request)
             )
         else:
             continue
@@ -160,11 +170,11 @@ async def warn_staff(d: Deps, now: datetime) -> int:
             changes = {flag: True} | ({"warned_75": True} if flag == "warned_breach" else {})
             claimed = await ServiceRequest.filter(id=request.id, **{flag: False}).update(**changes)
             if claimed:
-                await outbox.enqueue(
-                    d.messenger, d.operator_chat_id, MESSAGE, payload=message_payload(text),
-                    ref=request.id, dedup_key=key,
-                )  # fmt: skip
+                await _to_group(d, text, ref=request.id, dedup_key=key)
                 told += 1
+        counter = SLA_BREACHES if flag == "warned_breach" else SLA_WARNINGS
+        if claimed:  # counted once the transaction holds: a rolled-back warning is not one
+            counter.labels(d.messenger).inc()
     return told
 
 
@@ -228,17 +238,10 @@ async def digest(d: Deps, now: datetime) -> int:
             current = f"{current}\n{line}" if current else line
         chunks.append(current)
     async with in_transaction():
-        first = await outbox.enqueue(
-            d.messenger, d.operator_chat_id, MESSAGE, payload=message_payload(chunks[0]),
-            dedup_key=key,
-        )  # fmt: skip
-        if first is None:
+        if await _to_group(d, chunks[0], dedup_key=key) is None:
             return 0  # another process wrote today's digest
         for number, chunk in enumerate(chunks[1:], 1):
-            await outbox.enqueue(
-                d.messenger, d.operator_chat_id, MESSAGE, payload=message_payload(chunk),
-                dedup_key=f"{key}:{number}",
-            )  # fmt: skip
+            await _to_group(d, chunk, dedup_key=f"{key}:{number}")
     return len(chunks)
 
 

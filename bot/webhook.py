@@ -24,8 +24,8 @@ import re
 
 from aiohttp import web
 from telegram.ext import Application
-from tortoise import Tortoise
 
+from bot.health import Readiness, add_health_routes
 from bot.inbox import admit
 from bot.messengers import MESSENGERS
 from bot.runtime import serving, wait_for_stop
@@ -84,25 +84,20 @@ async def receive_update(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers a trivial query; 503 when it does not."""
-    try:
-        await Tortoise.get_connection("default").execute_query("SELECT 1")
-    except Exception as exc:  # every driver raises its own types
-        log.warning("health check: database unavailable (%s)", type(exc).__name__)
-        return web.Response(status=503, text="database unavailable")
-    return web.Response(text="ok")
-
-
-def build_webhook_app(apps: dict[str, Application], secret: str) -> web.Application:  # type: ignore[type-arg]
-    """The aiohttp app serving ``apps`` (messenger name → a started Application)."""
+def build_webhook_app(
+    apps: dict[str, Application],  # type: ignore[type-arg]
+    secret: str,
+    ready: Readiness | None = None,
+) -> web.Application:
+    """The aiohttp app serving ``apps`` (messenger name → a started Application), with
+    ``/healthz``, ``/readyz`` and ``/metrics`` (``ready`` defaults to checking ``apps``)."""
     if not secret:
         raise ValueError("the webhook secret must not be empty")
     web_app = web.Application(client_max_size=MAX_UPDATE_BYTES)
     web_app[APPS_KEY] = dict(apps)
     web_app[SECRET_KEY] = secret
     web_app.router.add_post("/webhook/{messenger}/{secret}", receive_update)
-    web_app.router.add_get("/healthz", healthz)
+    add_health_routes(web_app, ready or Readiness(messengers=tuple(apps)))
     return web_app
 
 
@@ -128,12 +123,12 @@ async def serve_webhook(settings: Settings) -> None:
             "skedbot webhook: SKEDBOT_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, "
             "0-9, _ and - (it goes in a URL path and Telegram's secret header)"
         )
-    async with serving(settings, polling=False) as apps:
+    async with serving(settings, polling=False, shared_jobs=settings.webhook_jobs) as apps:
         if settings.webhook_public_url:
             await set_webhooks(apps, settings.webhook_public_url, secret)
         from bot.api import context_from, mount_api
 
-        web_app = build_webhook_app(apps, secret)
+        web_app = build_webhook_app(apps, secret, Readiness.of(settings, apps))
         deps = next(iter(apps.values())).bot_data[KEY]
         mount_api(web_app, context_from(settings, deps.store, deps.calendar, apps))
         runner = web.AppRunner(web_app, access_log=None)
@@ -142,10 +137,11 @@ async def serve_webhook(settings: Settings) -> None:
             site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
             await site.start()
             log.info(
-                "webhook server for %s on %s:%s",
+                "webhook server for %s on %s:%s (%s)",
                 ", ".join(apps),
                 settings.webhook_host,
                 settings.webhook_port,
+                "with the shared jobs" if settings.webhook_jobs else "updates only",
             )
             await wait_for_stop()
         finally:

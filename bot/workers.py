@@ -1,9 +1,11 @@
-"""Background work beside the Applications: delivering status events to citizens.
+"""Background work beside the Applications: the periodic jobs and who runs them.
 
-``status_event`` is an outbox shared with back-office tools: any program may insert a row,
-and the dispatcher here delivers undelivered rows to the citizen on the messenger they
-filed from. On PostgreSQL several bot processes may run the dispatcher at once: rows are
-claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` so each is sent once.
+Features register their jobs with :func:`periodic`. Most jobs work on the shared database
+(the outbox dispatcher, the SLA clock, broadcasts, outages, dialog expiry): every row they
+touch is claimed, so any number of processes may run them, but one job worker
+(``skedbot jobs``) is enough and keeps the webhook workers free for citizens' updates.
+A few jobs look after the process itself (its inbox claims, its matcher, its Bot API
+probe) and run in every process: ``every_process=True``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ __all__ = ["STOP_GRACE", "Workers", "periodic", "stopping"]
 log = logging.getLogger(__name__)
 
 Job = Callable[[dict[str, Application]], Awaitable[None]]  # type: ignore[type-arg]
-JOBS: list[tuple[str, float, Job]] = []
-"""(name, interval seconds, job) registered by the features that need periodic work."""
+JOBS: list[tuple[str, float, Job, bool]] = []
+"""(name, interval seconds, job, every process) registered by the features."""
 
 
 STOP_GRACE = 10.0
@@ -39,20 +41,26 @@ def stopping() -> bool:
     return event is not None and event.is_set()
 
 
-def periodic(name: str, interval: float) -> Callable[[Job], Job]:
+def periodic(name: str, interval: float, *, every_process: bool = False) -> Callable[[Job], Job]:
+    """Register a job; ``every_process`` for one that serves its own process only."""
+
     def register(job: Job) -> Job:
-        JOBS.append((name, interval, job))
+        JOBS.append((name, interval, job, every_process))
         return job
 
     return register
 
 
 class Workers:
-    """Runs every registered job in a loop; a failing round is logged and retried next time."""
+    """Runs the registered jobs in a loop; a failing round is logged and retried next time.
 
-    def __init__(self, apps: Sequence[Application]) -> None:  # type: ignore[type-arg]
+    ``shared`` False leaves the shared jobs to a job worker: only the every-process ones run.
+    """
+
+    def __init__(self, apps: Sequence[Application], *, shared: bool = True) -> None:  # type: ignore[type-arg]
         from handlers.deps import KEY
 
+        self.shared = shared
         self.apps = {app.bot_data[KEY].messenger: app for app in apps}
         self._tasks: list[asyncio.Task[None]] = []
         self._wakeups: list[asyncio.Event] = []
@@ -64,7 +72,9 @@ class Workers:
             event.set()
 
     def start(self) -> None:
-        for name, interval, job in JOBS:
+        for name, interval, job, every_process in JOBS:
+            if not (self.shared or every_process):
+                continue
             wakeup = asyncio.Event()  # one per job: a job clearing it must not eat another's
             self._wakeups.append(wakeup)
             self._tasks.append(

@@ -26,6 +26,7 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
         incidents,
         operator,
         outages,
+        privacy,
         reject,
         relay,
         report,
@@ -42,8 +43,8 @@ def register_all(app: Application) -> None:  # type: ignore[type-arg]
     # reject before operator: it answers the status button «رد درخواست» (op:reject:…)
     # with the reason flow instead of rejecting at once
     features = (
-        start, broadcast, browse, search, track, staff, outages, incidents, relay, desk, reject,
-        report, operator, sla, tagging, apply, router, guards,
+        start, broadcast, browse, search, track, privacy, staff, outages, incidents, relay, desk,
+        reject, report, operator, sla, tagging, apply, router, guards,
     )  # fmt: skip
     for feature in features:
         feature.register(app)

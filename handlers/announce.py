@@ -20,7 +20,7 @@ from telegram import InputFile, InputMediaDocument, InputMediaPhoto
 from telegram.error import BadRequest
 
 from handlers import texts
-from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
+from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps
 from handlers.operator import desk_view
 from handlers.render import fa, field_value
@@ -234,9 +234,7 @@ async def album_documents(
 ) -> tuple[ServiceRequest, list[int], list[RequestDocument]]:
     """An album row's request, the document ids it names and those still stored (the
     announcement's albums and ``handlers.sla.upload``'s later ones are rows of one shape)."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
+    request = await subject_of(row, ServiceRequest, "service")
     ids = list(row.payload.get("documents", ()))
     documents = await RequestDocument.filter(id__in=ids, request_id=request.id).order_by("id")
     return request, ids, list(documents)
@@ -266,9 +264,7 @@ async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int 
 @sender(ANNOUNCE_STATUS)
 async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
     """The status buttons, rendered when sent: they show the request's status of now."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
+    request = await subject_of(row, ServiceRequest, "service")
     text, markup = await desk_view(request)
     sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
     return sent.message_id

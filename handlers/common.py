@@ -12,14 +12,18 @@ from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.ext import ContextTypes
 
 from handlers import keyboards, texts
+from handlers.callbacks import Callback, CallbackFeature, RowArg
 from handlers.deps import deps
 from models.citizen import Citizen
+from models.followup import own_request
+from models.request import ServiceRequest
 
 __all__ = [
     "Context",
     "NotForUs",
     "citizen_of",
     "message_of",
+    "pressed_own_request",
     "query_of",
     "send",
     "send_main_menu",
@@ -64,6 +68,22 @@ async def citizen_of(update: Update, context: Context) -> Citizen:
         defaults={"chat_id": chat.id, "first_name": (user.first_name or "")[:128]},
     )
     return citizen
+
+
+async def pressed_own_request(
+    update: Update, context: Context, feature: CallbackFeature
+) -> tuple[CallbackQuery, Callback | None, ServiceRequest | None]:
+    """A citizen's button naming a request (``<feature>:<action>:<request id>``): the press,
+    its data (None if not of ``feature``'s shape) and the request, None unless it is the
+    presser's own (unknown and foreign ids alike: callback data is never trusted)."""
+    query = query_of(update)
+    cb = feature.parse(query.data)
+    citizen = await citizen_of(update, context)
+    row = RowArg.unpack(cb.arg) if cb is not None else None
+    request = None
+    if row is not None and row.detail is None:
+        request = await own_request(row.id, citizen.id)
+    return query, cb, request
 
 
 async def send(update: Update, context: Context, text: str, reply_markup=None) -> None:

@@ -8,7 +8,8 @@ rows, calls the sender and finishes or retries the row from what the sender rais
 * return the id of the (first) message sent, or None;
 * raise a ``telegram.error.TelegramError`` as it came: the dispatcher knows which are
   transient (network, 5xx, 429, Bale's "bot limit exceed") and which are final;
-* raise :class:`Undeliverable` when the row can never be sent (its subject is gone);
+* raise :class:`Undeliverable` when the row can never be sent (its subject is gone:
+  :func:`subject_of` loads the row a message is about, or raises it);
 * raise :class:`Postponed` when it may not go yet (its broadcast is paused).
 
 A sender sends at most one message that can fail after another has gone (its retry would
@@ -23,6 +24,7 @@ from typing import Any
 
 import telegram
 from telegram import InlineKeyboardMarkup
+from tortoise.models import Model
 
 from handlers.deps import Deps
 from models.outbox import OutboxMessage
@@ -35,6 +37,7 @@ __all__ = [
     "Undeliverable",
     "message_payload",
     "sender",
+    "subject_of",
 ]
 
 Sender = Callable[[telegram.Bot, Deps, OutboxMessage], Awaitable[int | None]]
@@ -66,6 +69,19 @@ def sender(kind: str) -> Callable[[Sender], Sender]:
         return fn
 
     return register
+
+
+async def subject_of[M: Model](row: OutboxMessage, model: type[M], *related: str) -> M:
+    """The ``model`` row this outbox row is about (its ``ref``), ``related`` prefetched.
+
+    A sender renders from the database at send time, so it shows what is true now; if the
+    subject was deleted since the row was written, the row can never be sent.
+    """
+    query = model.get_or_none(id=row.ref or 0)
+    subject = await (query.prefetch_related(*related) if related else query)
+    if subject is None:
+        raise Undeliverable(f"{model._meta.db_table} {row.ref} gone")
+    return subject
 
 
 def message_payload(text: str, markup: Any = None) -> dict[str, Any]:

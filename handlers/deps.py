@@ -57,6 +57,7 @@ class Deps:
     digest_hour: int = 8
     """Hour (Tehran) of the staff's daily digest on working days; 24 means none."""
     broadcast_progress_seconds: float = 5.0
+    """Seconds between edits of a running broadcast's progress message."""
     outage_evening_hour: int = 20
     """Hour (Tehran) of the evening-before notice of a planned outage."""
     outage_soon_minutes: int = 60
@@ -65,7 +66,8 @@ class Deps:
     """Outage reports of one area within this window join one incident."""
     matcher_version: int = 0
     """The tags' version the ``matcher`` was built with (``bot.learning`` rebuilds on change)."""
-    """Seconds between edits of a running broadcast's progress message."""
+    document_retention_days: int = 90
+    """Days a closed request's documents are kept (``bot.privacy_jobs``); 0 = forever."""
 
     def is_operator(self, user_id: int) -> bool:
         """May press the desk's buttons and use its commands (admins included)."""

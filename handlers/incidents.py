@@ -25,7 +25,7 @@ from handlers import keyboards
 from handlers import texts as general
 from handlers.callbacks import CallbackFeature
 from handlers.common import Context, query_of
-from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
+from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.desk import actor_of, staff_check
 from handlers.outages import area_names
@@ -105,9 +105,7 @@ def _group_keyboard(incident: Incident) -> InlineKeyboardMarkup | None:
 
 @sender(POST)
 async def send_post(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
-    incident = await Incident.get_or_none(id=row.ref or 0)
-    if incident is None:
-        raise Undeliverable("incident gone")
+    incident = await subject_of(row, Incident)
     sent = await bot.send_message(
         row.chat_id, _group_text(incident), reply_markup=_group_keyboard(incident)
     )
@@ -117,9 +115,9 @@ async def send_post(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | Non
 
 @sender(EDIT)
 async def send_edit(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
-    incident = await Incident.get_or_none(id=row.ref or 0)
-    if incident is None or incident.group_message_id is None:
-        raise Undeliverable("incident or its group message gone")
+    incident = await subject_of(row, Incident)
+    if incident.group_message_id is None:
+        raise Undeliverable("incident's group message not sent")
     try:
         await bot.edit_message_text(
             _group_text(incident),

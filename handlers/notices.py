@@ -15,7 +15,7 @@ from telegram.error import Forbidden, TelegramError
 from tortoise.expressions import F
 
 from handlers import texts
-from handlers.delivery import Undeliverable, sender
+from handlers.delivery import sender, subject_of
 from handlers.deps import Deps
 from handlers.render import fa
 from handlers.sla import render as sla_render
@@ -52,9 +52,7 @@ def notice_text(event: StatusEvent) -> str:
 
 @sender(STATUS_NOTICE)
 async def send_status_notice(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> int | None:
-    event = await StatusEvent.get_or_none(id=row.ref or 0).prefetch_related("request__service")
-    if event is None:
-        raise Undeliverable("status event gone")
+    event = await subject_of(row, StatusEvent, "request__service")
     text, markup = notice_text(event), None
     request = event.request
     if event.status == RequestStatus.NEEDS_DOCUMENTS and request.docs_wanted:

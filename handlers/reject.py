@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from handlers import keyboards, texts
 from handlers.callbacks import RowArg
 from handlers.common import Context
 from handlers.deps import deps
-from handlers.desk import _pressed_request, actor_of, load_request, staff_check
+from handlers.desk import actor_of, load_request, pressed_request, staff_check
 from handlers.operator import DESK, OP, desk_view, illegal_text
 from handlers.render import fa
 from handlers.texts import desk as dtexts
@@ -48,12 +48,11 @@ def _illegal(request: ServiceRequest) -> str:
 
 async def ask_reason(update: Update, context: Context) -> None:
     """``op:reject:<id>``: the reasons to pick from."""
-    found = await _pressed_request(update, context, OP)
-    if found is None:
+    pressed = await pressed_request(update, context, OP)
+    if pressed is None:
         return
-    _, request = found
-    query = update.callback_query
-    assert query is not None and query.message is not None
+    _, request, query = pressed
+    assert query.message is not None
     if not _may_reject(request):
         await query.answer(_illegal(request), show_alert=True)
         return
@@ -71,24 +70,34 @@ async def ask_reason(update: Update, context: Context) -> None:
     await query.message.reply_text("\n".join(lines), reply_markup=keyboards.rows(buttons))
 
 
-async def reject(
-    request: ServiceRequest, actor: str, reason: str, next_step: str
-) -> ServiceRequest:
-    """Move to «رد شد» with the reason as the citizen's note; record the desk action."""
+async def reject(request: ServiceRequest, actor: str, reason: str, next_step: str) -> bool:
+    """Move to «رد شد» with the reason as the citizen's note and record the desk action;
+    False (``request.status`` re-read) when another change got there first."""
     note = dtexts.REJECT_NOTE.format(reason=reason, next=next_step or dtexts.REJECT_NEXT_DEFAULT)
-    await request.move_to(RequestStatus.REJECTED, actor=actor, note=note)
+    try:
+        await request.move_to(RequestStatus.REJECTED, actor=actor, note=note)
+    except IllegalTransition:
+        await request.refresh_from_db(fields=["status"])
+        return False
     await desk.record(actor, "reject", request.id, detail=reason)
-    return request
+    return True
+
+
+async def _rejected_view(
+    request: ServiceRequest, set_by: str | None, reason: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The status message of the rejected request, with the reason under it."""
+    text, markup = await desk_view(request, set_by=set_by)
+    return f"{text}\n{dtexts.REJECTED_WITH.format(reason=reason)}", markup
 
 
 async def on_reason_button(update: Update, context: Context) -> None:
     """``desk:rsn:<id>.<n>`` / ``desk:rtyped:<id>`` / ``desk:rcancel:<id>``."""
-    found = await _pressed_request(update, context)
-    if found is None:
+    pressed = await pressed_request(update, context)
+    if pressed is None:
         return
-    cb, request = found
-    query = update.callback_query
-    assert query is not None and query.message is not None
+    cb, request, query = pressed
+    assert query.message is not None
     d, user = deps(context), query.from_user
     code = fa(request.tracking_code)
     if cb.action == "rcancel":
@@ -110,18 +119,13 @@ async def on_reason_button(update: Update, context: Context) -> None:
         await query.answer(texts.EXPIRED_BUTTON, show_alert=True)
         return
     reason = reasons[int(number)]
-    try:
-        await reject(request, actor_of(d, user.id), reason.text, reason.next)
-    except IllegalTransition:
-        await request.refresh_from_db(fields=["status"])
+    if not await reject(request, actor_of(d, user.id), reason.text, reason.next):
         await query.answer(_illegal(request), show_alert=True)
         return
     d.wake_workers()
     await query.answer(dtexts.REJECTED_WITH.format(reason=reason.text)[:190])
-    text, markup = await desk_view(request, set_by=user.first_name)
-    await query.edit_message_text(
-        f"{text}\n{dtexts.REJECTED_WITH.format(reason=reason.text)}", reply_markup=markup
-    )
+    text, markup = await _rejected_view(request, user.first_name, reason.text)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def on_typed_reason(update: Update, context: Context) -> None:
@@ -144,17 +148,12 @@ async def on_typed_reason(update: Update, context: Context) -> None:
     if request is None:
         return
     reason = message.text.strip()[:REASON_MAX]
-    try:
-        await reject(request, actor_of(d, user.id), reason, "")
-    except IllegalTransition:
-        await request.refresh_from_db(fields=["status"])
+    if not await reject(request, actor_of(d, user.id), reason, ""):
         await message.reply_text(_illegal(request))
         return
     d.wake_workers()
-    text, markup = await desk_view(request, set_by=user.first_name)
-    await message.reply_text(
-        f"{text}\n{dtexts.REJECTED_WITH.format(reason=reason)}", reply_markup=markup
-    )
+    text, markup = await _rejected_view(request, user.first_name, reason)
+    await message.reply_text(text, reply_markup=markup)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -27,7 +27,7 @@ from tortoise.transactions import in_transaction
 from handlers import flows, keyboards, texts
 from handlers.callbacks import CallbackFeature
 from handlers.common import Context, citizen_of, send, send_main_menu
-from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender
+from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.render import fa
 from handlers.tagging import tag_keyboard
@@ -301,9 +301,7 @@ async def header_text(relay: Relay) -> str:
 
 @sender(RELAY_HEADER)
 async def send_header(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    relay = await Relay.get_or_none(id=row.ref or 0)
-    if relay is None:
-        raise Undeliverable("relay gone")
+    relay = await subject_of(row, Relay)
     sent = await bot.send_message(row.chat_id, await header_text(relay))
     await Relay.filter(id=relay.id).update(header_message_id=sent.message_id)
     return sent.message_id
@@ -311,9 +309,7 @@ async def send_header(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int
 
 @sender(RELAY_COPY)
 async def send_copy(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    item = await RelayMessage.get_or_none(id=row.ref or 0).prefetch_related("relay")
-    if item is None:
-        raise Undeliverable("relay message gone")
+    item = await subject_of(row, RelayMessage, "relay")
     header = item.relay.header_message_id
     reply = ReplyParameters(header, allow_sending_without_reply=True) if header else None
     copied = await bot.copy_message(
@@ -329,9 +325,7 @@ async def send_copy(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int |
 
 @sender(RELAY_REPLY)
 async def send_reply(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
-    item = await RelayMessage.get_or_none(id=row.ref or 0)
-    if item is None:
-        raise Undeliverable("relay message gone")
+    item = await subject_of(row, RelayMessage)
     if item.kind == "text":
         text = f"{rtexts.ANSWER_LABEL}\n{row.payload.get('text', '')}"
         sent = await bot.send_message(row.chat_id, text)

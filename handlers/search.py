@@ -1,10 +1,13 @@
 """Free text → the intent matcher → an identity card, a short list, tracking, or help.
 
-Every query is logged in normalised form with digit runs masked (no names, ids or phone
-numbers), so staff can review what the matcher missed (``skedbot nlp-misses``).
+Every query is logged in normalised form with digit runs masked and the asker's own names
+taken out, with no link to the asker (no names, ids or phone numbers), so staff can review
+what the matcher missed (``skedbot nlp-misses``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
@@ -15,8 +18,7 @@ from handlers.common import Context, message_of, query_of, send, send_main_menu
 from handlers.deps import deps
 from handlers.staff import STAFF
 from models.dialog import DialogState
-from models.digits import mask_digits
-from models.querylog import QueryLog
+from models.querylog import QueryLog, scrub
 from models.service import Service
 
 __all__ = ["ask_query", "handle_text", "register"]
@@ -25,6 +27,14 @@ __all__ = ["ask_query", "handle_text", "register"]
 async def ask_query(update: Update, context: Context) -> None:
     await flows.begin(update, context, "search", "query")
     await send(update, context, texts.SEARCH_PROMPT)
+
+
+def _own_names(update: Update, normalize: Callable[[str], str]) -> list[str]:
+    """The asker's names from their messenger profile, normalised as queries are."""
+    user = update.effective_user
+    if user is None:
+        return []
+    return [normalize(n) for n in (user.first_name, user.last_name, user.username) if n]
 
 
 async def handle_text(update: Update, context: Context, text: str) -> None:
@@ -36,7 +46,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
     result = matcher.match(text)
     best = result.ranked[0] if result.ranked else (None, 0.0)
     await QueryLog.create(
-        normalized=mask_digits(result.normalized)[:500],
+        normalized=scrub(result.normalized, _own_names(update, matcher.normalize)),
         decision=result.decision,
         best_code=best[0] if result.decision != "none" else None,
         score=float(best[1]),

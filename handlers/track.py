@@ -21,18 +21,21 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from handlers import flows, keyboards, texts
-from handlers.callbacks import CallbackFeature, RowArg
-from handlers.common import Context, citizen_of, message_of, query_of, send
+from handlers.callbacks import CallbackFeature
+from handlers.common import Context, citizen_of, message_of, pressed_own_request, query_of, send
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.sla.render import masked_citizen, send_documents
+from handlers.texts import privacy as ptexts
 from handlers.texts import sla as stexts
 from models import sla
 from models.citizen import Citizen
 from models.dialog import DialogState
-from models.followup import cancel_by_citizen, own_request
+from models.followup import cancel_by_citizen
 from models.identifiers import TRACKING_CODE_LENGTH, is_valid_tracking_code
+from models.logcontext import note_tracking_code
 from models.request import OPEN_STATUSES, IllegalTransition, RequestStatus, ServiceRequest
+from models.retention import PURGED
 from models.workdays import format_jalali_date, format_jalali_datetime
 
 __all__ = ["answer_code", "ask_code", "register", "request_view"]
@@ -135,6 +138,9 @@ async def request_view(request: ServiceRequest) -> tuple[str, InlineKeyboardMark
             )
             for e in statuses
         ]
+    purged = next((e for e in events if e.status == PURGED), None)
+    if purged is not None:
+        lines.append(ptexts.TRACK_PURGED.format(date=format_jalali_date(purged.created_at)))
     if request.rating:
         lines.append(stexts.TRACK_RATING.format(stars="⭐️" * request.rating))
     buttons = []
@@ -158,6 +164,7 @@ async def answer_code(update: Update, context: Context, code: str | None) -> Non
         if request is None:
             await send(update, context, texts.TRACK_NOT_FOUND.format(code=fa(code)))
         else:
+            note_tracking_code(request.tracking_code)
             await send(update, context, *await request_view(request))
         return
     listed = await _list_markup(citizen)
@@ -191,13 +198,7 @@ async def on_track_flow(update: Update, context: Context, state: DialogState) ->
 
 async def on_button(update: Update, context: Context) -> None:
     """``trk:show|cancel|yes|no:<request id>``: the citizen's own requests only."""
-    query = query_of(update)
-    cb = TRK.parse(query.data)
-    citizen = await citizen_of(update, context)
-    row = RowArg.unpack(cb.arg) if cb is not None else None
-    request = None
-    if row is not None and row.detail is None:
-        request = await own_request(row.id, citizen.id)
+    query, cb, request = await pressed_own_request(update, context, TRK)
     if cb is None or request is None:
         await query.answer()
         await send(update, context, texts.TRACK_NOT_FOUND.format(code="—"))

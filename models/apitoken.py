@@ -28,6 +28,7 @@ __all__ = [
     "create_token",
     "hash_token",
     "parse_env_tokens",
+    "revoke_token",
 ]
 
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,48}")
@@ -112,6 +113,16 @@ async def create_token(name: str, scope: str) -> str:
     token = secrets.token_urlsafe(32)
     await ApiToken.create(name=name, scope=checked, token_hash=hash_token(token))
     return token
+
+
+async def revoke_token(name: str) -> bool:
+    """Stop the token named ``name`` working (False: none such, or revoked already).
+
+    The row stays, so its name keeps meaning something in the actors of past writes; every
+    process looks tokens up in the database per request, so the next call is refused."""
+    from models import clock
+
+    return bool(await ApiToken.filter(name=name, revoked_at=None).update(revoked_at=clock.now()))
 
 
 async def authenticate(token: str, env_tokens: dict[str, Caller]) -> Caller | None:

@@ -46,6 +46,7 @@ from models.identifiers import (
     normalize_national_code,
     normalize_postal_code,
 )
+from models.logcontext import note_tracking_code
 from models.request import RequestDocument, ServiceRequest
 from models.service import Service
 from models.sla import filed_terms
@@ -418,7 +419,9 @@ async def _create_with_code(new_code: Callable[[], str], **values: Any) -> Servi
     for _ in range(TRACKING_CODE_ATTEMPTS):
         try:
             async with in_transaction():
-                return await ServiceRequest.create(tracking_code=new_code(), **values)
+                request = await ServiceRequest.create(tracking_code=new_code(), **values)
+                note_tracking_code(request.tracking_code)
+                return request
         except IntegrityError:
             continue
     raise RuntimeError("no free tracking code after several draws")

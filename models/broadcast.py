@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 
 from models import clock
 from models.citizen import Citizen
-from models.outage import AreaSubscription
+from models.outage import subscribers
 from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.request import OPEN_STATUSES, ServiceRequest
 
@@ -97,9 +97,10 @@ class Audience:
 
     def citizens(self) -> QuerySet[Citizen]:
         """Everyone this audience names who can be written to and did not opt out."""
-        query = Citizen.filter(blocked_bot=False).exclude(
-            id__in=Subquery(BroadcastOptOut.all().values("citizen_id"))
-        )
+        opted_out = Subquery(BroadcastOptOut.all().values("citizen_id"))
+        if self.kind == "a":  # whom the area's outage notices reach, less who opted out
+            return subscribers(self.arg).exclude(id__in=opted_out)
+        query = Citizen.filter(blocked_bot=False).exclude(id__in=opted_out)
         if self.kind == "all":
             return query
         if self.kind == "m":
@@ -113,10 +114,6 @@ class Audience:
         if self.kind == "s":
             return query.filter(
                 id__in=Subquery(ServiceRequest.filter(service__code=self.arg).values("citizen_id"))
-            )
-        if self.kind == "a":
-            return query.filter(
-                id__in=Subquery(AreaSubscription.filter(area=self.arg).values("citizen_id"))
             )
         raise ValueError(f"unknown audience {self.code!r}")
 

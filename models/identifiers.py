@@ -37,6 +37,8 @@ __all__ = [
     "is_valid_national_code",
     "is_valid_payment_id",
     "is_valid_tracking_code",
+    "looks_personal",
+    "mask_bill_id",
     "mask_mobile",
     "mask_national_code",
     "new_tracking_code",
@@ -163,6 +165,11 @@ def normalize_bill_id(text: str) -> str | None:
 def is_valid_bill_id(text: str) -> bool:
     """Tell whether ``text`` is a bill ID with a correct check digit."""
     return normalize_bill_id(text) is not None
+
+
+def mask_bill_id(bill_id: str) -> str:
+    """Return ``bill_id`` with all but its last four digits starred, for screens."""
+    return _mask_all_but_last(bill_id.strip())
 
 
 def bill_service_type(bill_id: str) -> int | None:
@@ -316,12 +323,30 @@ def new_tracking_code() -> str:
       must rate-limit lookups and should show only status, not personal data, to a chat
       that did not file the request.
 
+    * Never also a valid national code (as a 9-digit form) or bill ID: a code that reads
+      as personal data would be hidden from the logs (``bot.logs`` hides those shapes)
+      and could be taken for one by the matcher. About 18% of draws are redrawn, leaving
+      some 74,000,000 codes.
+
     Uniqueness is not guaranteed here: the database column is unique and the caller
     draws again on a (rare) collision.
     """
-    body = str(10_000_000 + secrets.randbelow(90_000_000))
-    # The table's diagonal is all zeros, so the check digit is the interim digit itself.
-    return body + str(_damm_interim(body))
+    while True:
+        body = str(10_000_000 + secrets.randbelow(90_000_000))
+        # The table's diagonal is all zeros, so the check digit is the interim digit itself.
+        code = body + str(_damm_interim(body))
+        if not looks_personal(code):
+            return code
+
+
+def looks_personal(digits: str) -> bool:
+    """Tell whether a digit string reads as a national code, a mobile number or a bill ID
+    (any service type): what logs must never show, whatever else it may be."""
+    return (
+        normalize_mobile(digits) is not None
+        or normalize_national_code(digits) is not None
+        or normalize_bill_id(digits) is not None
+    )
 
 
 def normalize_tracking_code(text: str) -> str | None:

@@ -27,7 +27,9 @@ from enum import StrEnum
 import jdatetime
 from tortoise import fields
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models.areas import Area, find_area
@@ -48,6 +50,7 @@ __all__ = [
     "parse_schedule",
     "subscribe",
     "subscribed_areas",
+    "subscribers",
     "unsubscribe",
     "upcoming",
 ]
@@ -229,6 +232,15 @@ async def subscribe(citizen: Citizen, area: Area) -> bool:
 
 async def unsubscribe(citizen: Citizen, area_key: str) -> bool:
     return bool(await AreaSubscription.filter(citizen=citizen, area=area_key).delete())
+
+
+def subscribers(area_key: str) -> QuerySet[Citizen]:
+    """Whom an area's planned-outage notices reach: its subscribers who have not blocked
+    the bot (a broadcast to the area, ``models.broadcast``, also leaves out who opted out)."""
+    return Citizen.filter(
+        blocked_bot=False,
+        id__in=Subquery(AreaSubscription.filter(area=area_key).values("citizen_id")),
+    )
 
 
 async def subscribed_areas(citizen: Citizen) -> list[str]:

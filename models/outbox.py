@@ -21,7 +21,8 @@ where they can be tested without a messenger:
   ``retry_after``); after :data:`MAX_ATTEMPTS` the row is given up as ``failed`` and stays
   for staff to see. A chat that blocked the bot fails at once.
 
-``kind`` names the feature's sender (``handlers.delivery``); ``payload`` is what it needs.
+``kind`` names the feature's sender (``handlers.delivery``); ``payload`` is what it needs,
+kept until the row is sent.
 ``dedup_key`` makes enqueueing the same message twice a no-op (unique where set).
 """
 
@@ -210,12 +211,18 @@ async def claim(row: OutboxMessage, owner: str) -> bool:
 
 
 async def finish(row: OutboxMessage, owner: str, message_id: int | None = None) -> None:
-    """Sent: the row is done, with the id of the first message it produced."""
+    """Sent: the row is done, with the id of the first message it produced.
+
+    Its payload is emptied: it served only the sending, and it may hold people's words (an
+    operator's answer naming the citizen), which the table must not keep once delivered,
+    as the inbox keeps no update once handled. Failed rows keep theirs for staff to see.
+    """
     await OutboxMessage.filter(id=row.id, claimed_by=owner).update(
         status=OutboxStatus.SENT,
         finished_at=clock.now(),
         claimed_until=None,
         message_id=message_id,
+        payload={},
     )
 
 

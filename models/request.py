@@ -21,6 +21,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import clock, outbox, sla
+from models.logcontext import note_tracking_code
 
 if TYPE_CHECKING:
     from models.citizen import Citizen
@@ -188,6 +189,7 @@ class ServiceRequest(Model):
         ``changes``: other columns written in the same transaction (the documents asked
         for); ``notify=False`` records the event as delivered (the citizen is answered
         directly, e.g. their own cancel). The SLA clock pauses or resumes here."""
+        note_tracking_code(self.tracking_code)
         async with in_transaction():
             fresh = await ServiceRequest.select_for_update().get(id=self.id)
             old = fresh.status

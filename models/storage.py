@@ -282,3 +282,18 @@ class DocumentStore:
     def open(self, relative_path: str) -> BinaryIO:
         """Open a stored file for reading (binary); the caller closes it."""
         return self.path_of(relative_path).open("rb")
+
+    def remove(self, relative_path: str) -> bool:
+        """Delete a stored file; False when it was not there (removed already).
+
+        The store is content-addressed and shared: the caller decides that no row still
+        names the file (see ``models.privacy``). Only paths of this store's shape are
+        accepted, so a tampered row cannot delete anything else.
+        """
+        if not isinstance(relative_path, str) or not _STORED_PATH.fullmatch(relative_path):
+            raise InvalidStoredPath(f"not a stored document path: {relative_path!r}")
+        try:
+            (self.root / relative_path).unlink()
+        except FileNotFoundError:
+            return False
+        return True

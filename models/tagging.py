@@ -18,7 +18,15 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-__all__ = ["MatcherVersion", "TaggedMessage", "matcher_version", "tag", "taught", "untag"]
+__all__ = [
+    "MatcherVersion",
+    "TaggedMessage",
+    "bump_matcher_version",
+    "matcher_version",
+    "tag",
+    "taught",
+    "untag",
+]
 
 _VERSION_ROW = 1
 
@@ -59,6 +67,13 @@ async def _bump() -> None:
     if not await MatcherVersion.filter(id=_VERSION_ROW).update(version=F("version") + 1):
         await MatcherVersion.get_or_create(id=_VERSION_ROW, defaults={"version": 0})
         await MatcherVersion.filter(id=_VERSION_ROW).update(version=F("version") + 1)
+
+
+async def bump_matcher_version() -> int:
+    """Every process rebuilds its matcher (e.g. the catalog was reloaded); the new version."""
+    async with in_transaction():
+        await _bump()
+        return await matcher_version()
 
 
 async def tag(normalized: str, code: str, actor: str) -> TaggedMessage:

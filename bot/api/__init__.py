@@ -3,7 +3,10 @@
 ``skedbot api`` serves it alone (``SKEDBOT_API_HOST``/``SKEDBOT_API_PORT``); the webhook
 server mounts the same application beside ``/webhook/…``. Operations are declared once in
 :mod:`bot.api.routes` (see :mod:`bot.api.spec`); ``GET /api/v1/openapi.json`` describes them.
-An unexpected failure is logged here and answered as a bare 500 JSON body, never a trace.
+A database that is busy or unreachable for a moment (SQLite locked by another process, a
+PostgreSQL connection cut) is a 503 with ``Retry-After``: the caller should simply try
+again. Any other unexpected failure is logged here and answered as a bare 500 JSON body,
+never a trace.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from bot.api import routes as _routes  # noqa: F401  (registers the operations)
 from bot.api.routes import API_KEY, ApiContext
@@ -45,6 +49,12 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             return json_response(413, error(413, "too_large", "the body is too large").body)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
         return json_response(exc.status, error(exc.status, code, exc.reason).body)
+    except (DBConnectionError, OperationalError, ConnectionError) as exc:
+        log.warning("API %s %s: database unavailable (%s)", request.method, request.path, exc)
+        body = error(503, "unavailable", "the database is busy; try again").body
+        response = json_response(503, body)
+        response.headers["Retry-After"] = "1"
+        return response
     except Exception:
         log.exception("API %s %s failed", request.method, request.path)
         return json_response(500, {"error": "internal", "detail": "internal error"})
@@ -79,8 +89,8 @@ async def serve_api(settings: Settings) -> None:
     """``skedbot api``: the API alone, until SIGINT/SIGTERM."""
     from bot.app import shared_resources
     from bot.db import close_db, prepare_database
+    from bot.health import Readiness, add_health_routes
     from bot.runtime import wait_for_stop
-    from bot.webhook import healthz
     from models import sla
 
     await prepare_database(settings.database_url)
@@ -88,7 +98,7 @@ async def serve_api(settings: Settings) -> None:
         resources = await shared_resources(settings, matcher=_NO_MATCHER)
         sla.use_calendar(resources.calendar, settings.documents_wait_days)
         root = web.Application()
-        root.router.add_get("/healthz", healthz)
+        add_health_routes(root, Readiness.of(settings))  # no messenger: no Bot API check
         mount_api(root, context_from(settings, resources.store, resources.calendar))
         runner = web.AppRunner(root, access_log=None)
         await runner.setup()

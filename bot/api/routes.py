@@ -31,6 +31,7 @@ from models.request import (
 from models.seeding import seed_catalog
 from models.service import Service
 from models.storage import FileKind, StorageError
+from models.tagging import bump_matcher_version
 
 __all__ = ["API_KEY", "ApiContext"]
 
@@ -399,6 +400,9 @@ async def reload_catalog(request: web.Request, caller: Caller):
     catalog = await asyncio.to_thread(load_catalog)
     report = await seed_catalog(catalog)
     await desk.record(caller.actor, "catalog_reload")
+    # Every bot process rebuilds its matcher when this version moves (bot.learning); this
+    # one, if it runs bots, does it now so that the answer can say so.
+    version = await bump_matcher_version()
     reloaded = False
     if ctx.apps:
         from bot.app import load_matcher
@@ -407,6 +411,7 @@ async def reload_catalog(request: web.Request, caller: Caller):
         matcher = await load_matcher()
         for app in ctx.apps.values():
             app.bot_data[KEY].matcher = matcher
+            app.bot_data[KEY].matcher_version = version
         reloaded = True
     return s.ReloadResult(
         created=report.created,

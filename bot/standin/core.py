@@ -262,6 +262,10 @@ class BotApiStandIn:
         faults = self._faults.setdefault(method.lower(), [])
         faults.extend(_Fault(status, retry_after, description) for _ in range(times))
 
+    def clear_faults(self) -> None:
+        """Drop every scripted :meth:`fail_next` fault still waiting: the messenger is back."""
+        self._faults.clear()
+
     def slow(self, method: str, seconds: float) -> None:
         """Delay every call of ``method`` (``"*"`` = any) by ``seconds``; 0 turns it off."""
         if seconds > 0:

@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import flows, keyboards
 from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
-from handlers.delivery import Undeliverable, sender
+from handlers.delivery import sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.render import fa
 from handlers.texts import sla as texts
@@ -47,9 +47,7 @@ def rate_keyboard(request_id: int) -> InlineKeyboardMarkup:
 
 @sender(RATE_ASK)
 async def send_rating_question(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    if request is None:
-        raise Undeliverable("request gone")
+    request = await subject_of(row, ServiceRequest, "service")
     sent = await bot.send_message(
         row.chat_id,
         texts.RATE_ASK.format(code=fa(request.tracking_code), service=request.service.title),

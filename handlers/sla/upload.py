@@ -22,9 +22,15 @@ from telegram.ext import Application, CallbackQueryHandler
 from handlers import announce, flows, operator
 from handlers import texts as general
 from handlers.apply.documents import FileRefused, take_file
-from handlers.callbacks import RowArg
-from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
-from handlers.delivery import Undeliverable, sender
+from handlers.common import (
+    Context,
+    citizen_of,
+    message_of,
+    pressed_own_request,
+    send,
+    send_main_menu,
+)
+from handlers.delivery import Undeliverable, sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.render import fa
 from handlers.sla.render import DOCS
@@ -62,13 +68,7 @@ def _items(request: ServiceRequest) -> str:
 
 async def on_send_button(update: Update, context: Context) -> None:
     """``docs:send:<request>``: only the citizen's own request, only while it waits."""
-    query = query_of(update)
-    cb = DOCS.parse(query.data)
-    citizen = await citizen_of(update, context)
-    row = RowArg.unpack(cb.arg) if cb is not None else None
-    request = None
-    if row is not None and row.detail is None:
-        request = await own_request(row.id, citizen.id)
+    query, _, request = await pressed_own_request(update, context, DOCS)
     if request is None:
         await query.answer(general.EXPIRED_BUTTON, show_alert=True)
         return
@@ -217,9 +217,9 @@ async def send_documents_album(bot: telegram.Bot, d: Deps, row: OutboxMessage) -
 @sender(STATUS_EDIT)
 async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     """The request's status message shows its status of now (and the legal buttons)."""
-    request = await ServiceRequest.get_or_none(id=row.ref or 0).prefetch_related("service")
-    message_id = await announce.status_message_id(row.ref or 0)
-    if request is None or message_id is None:
+    request = await subject_of(row, ServiceRequest, "service")
+    message_id = await announce.status_message_id(request.id)
+    if message_id is None:
         raise Undeliverable("no status message to edit")
     try:
         await bot.edit_message_text(

@@ -72,7 +72,8 @@ def test_named_database_url_is_hidden_from_code_under_test() -> None:
 async def test_postgres_databases_are_private_and_dropped(
     db: TortoiseContext, database_url: str
 ) -> None:
-    """Only this test's two databases exist: earlier tests' ones were dropped."""
+    """Only this test's two databases (and the session's templates) exist: earlier tests'
+    ones were dropped."""
     conn = Tortoise.get_connection("default")
     current = (await conn.execute_query_dict("SELECT current_database() AS name"))[0]["name"]
     assert current.startswith(TEST_DB_PREFIX)
@@ -81,6 +82,9 @@ async def test_postgres_databases_are_private_and_dropped(
         "SELECT datname FROM pg_database WHERE datname LIKE $1",
         [f"{TEST_DB_PREFIX}{os.getpid()}\\_%"],
     )
-    assert sorted(r["datname"] for r in rows) == sorted(
+    templates = {
+        f"{TEST_DB_PREFIX}{os.getpid()}_template_{k}" for k in ("schema", "seeded", "migrated")
+    }
+    assert sorted(r["datname"] for r in rows if r["datname"] not in templates) == sorted(
         [current, database_url.rsplit("/", 1)[1].split("?", 1)[0]]
     )

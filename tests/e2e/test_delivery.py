@@ -11,11 +11,10 @@ import asyncio
 from datetime import timedelta
 
 from handlers.texts import apply as apply_texts
-from handlers.texts import operator as otexts
 from models import clock
-from models.digits import to_latin_digits
 from models.outbox import OutboxMessage, OutboxStatus
 from models.request import ServiceRequest
+from tests.e2e.announced import announced_parts
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.test_apply import begin, photo, png, press, say
 
@@ -31,22 +30,6 @@ async def reach_confirm(harness, person) -> None:
     await press(person, apply_texts.BTN_NEXT)
     summary = await press(person, apply_texts.BTN_SEND_CONTACT)
     assert summary.startswith(apply_texts.SUMMARY_TITLE)
-
-
-def announced_parts(harness, tracking_code: str) -> dict[str, int]:
-    """How many of each part of a request's announcement the group holds."""
-    parts = {"details": 0, "photo": 0, "status": 0}
-    for message in harness.operator_messages():
-        text = to_latin_digits(message.text or message.caption or "")
-        if tracking_code not in text:
-            continue
-        if message.kind == "photo":
-            parts["photo"] += 1
-        elif otexts.BTN_IN_PROGRESS in str(message.inline_buttons):
-            parts["status"] += 1
-        else:
-            parts["details"] += 1
-    return parts
 
 
 async def until_outbox_empty(harness, timeout: float = 20.0) -> None:
@@ -69,9 +52,9 @@ async def test_a_failed_filing_reply_does_not_lose_the_announcement(harness) -> 
     request = await ServiceRequest.get()
     await until_outbox_empty(harness)
     await harness.standin.wait_until(
-        lambda: announced_parts(harness, request.tracking_code)["status"] == 1
+        lambda: announced_parts(harness.operator_messages(), request.tracking_code)["status"] == 1
     )
-    assert announced_parts(harness, request.tracking_code) == {
+    assert announced_parts(harness.operator_messages(), request.tracking_code) == {
         "details": 1,
         "photo": 1,
         "status": 1,
@@ -90,7 +73,11 @@ async def test_every_filing_is_announced_whole_through_group_faults(harness) -> 
     await until_outbox_empty(harness)
     assert harness.standin.injected_faults > 0  # the faults did bite
     for code in codes:
-        assert announced_parts(harness, code) == {"details": 1, "photo": 1, "status": 1}, code
+        assert announced_parts(harness.operator_messages(), code) == {
+            "details": 1,
+            "photo": 1,
+            "status": 1,
+        }, code
 
 
 async def test_the_announcement_survives_a_restart(harness) -> None:
@@ -106,7 +93,7 @@ async def test_the_announcement_survives_a_restart(harness) -> None:
     harness.standin.fail_randomly(0)
 
     await until_outbox_empty(harness)
-    assert announced_parts(harness, request.tracking_code) == {
+    assert announced_parts(harness.operator_messages(), request.tracking_code) == {
         "details": 1,
         "photo": 1,
         "status": 1,

@@ -15,6 +15,7 @@ from handlers.deps import KEY
 from handlers.texts import apply as texts
 from handlers.texts import operator as otexts
 from models.digits import to_persian_digits
+from models.identifiers import looks_personal, new_tracking_code
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID, TOKEN
 from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, begin, filed, jpeg, photo, press, say
 
@@ -103,3 +104,44 @@ async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_o
 )
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+TRACKING_CODE = new_tracking_code()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a national code with a valid check digit, in its 10-, 9- and 8-digit forms
+        ("nc 0076229645", "nc ‹hidden›"),
+        ("nc 076229645", "nc ‹hidden›"),
+        ("nc 76229645", "nc ‹hidden›"),
+        # mobiles in every prefix people use
+        ("m 09131234567, +989131234567, 00989131234567", "m ‹hidden›, ‹hidden›, ‹hidden›"),
+        ("m 9131234567", "m ‹hidden›"),
+        # bill IDs: long, and short ones by their check digit
+        ("bill 12345670520", "bill ‹hidden›"),
+        ("bill 1234567825", "bill ‹hidden›"),
+        ("bill 1234560", "bill ‹hidden›"),  # 7 digits, valid check digit
+        # a bank card number split in fours
+        ("card 6037-9975-1234-5678", "card ‹hidden›"),
+        # tracking codes are drawn never to look personal: they stay
+        (f"request {TRACKING_CODE} filed", f"request {TRACKING_CODE} filed"),
+        # update ids stay, by their label, whatever their digits
+        ("update 9131234567 failed", "update 9131234567 failed"),
+        ("{'update_id': 1234567825, 'x': 1}", "{'update_id': 1234567825, 'x': 1}"),
+        ('"update_id": 76229645', '"update_id": 76229645'),
+        # ordinary numbers: rows, sizes, a 7-digit number without a bill check digit
+        ("outbox row 123456 sent, 1234567 bytes", "outbox row 123456 sent, 1234567 bytes"),
+        # dates are not joined into one long number
+        ("due 2026-11-30 06:13:47", "due 2026-11-30 06:13:47"),
+        # a labelled personal number right after "update" in other words is still hidden
+        ("update of 0076229645", "update of ‹hidden›"),
+    ],
+)
+def test_redact_hides_personal_numbers_only(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_fresh_tracking_codes_never_look_personal() -> None:
+    assert not any(looks_personal(new_tracking_code()) for _ in range(2000))

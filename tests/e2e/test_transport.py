@@ -11,8 +11,9 @@ from bot.standin import BotApiStandIn
 from bot.transport import AiohttpRequest
 from handlers.texts import apply as apply_texts
 from models.request import ServiceRequest
+from tests.e2e.announced import announced_parts
 from tests.e2e.test_apply import press
-from tests.e2e.test_delivery import announced_parts, reach_confirm, until_outbox_empty
+from tests.e2e.test_delivery import reach_confirm, until_outbox_empty
 
 
 async def test_a_filing_with_a_photo_on_httpx(harness) -> None:
@@ -24,7 +25,7 @@ async def test_a_filing_with_a_photo_on_httpx(harness) -> None:
     await press(person, apply_texts.BTN_CONFIRM)
     request = await ServiceRequest.get()
     await until_outbox_empty(harness)
-    assert announced_parts(harness, request.tracking_code) == {
+    assert announced_parts(harness.operator_messages(), request.tracking_code) == {
         "details": 1,
         "photo": 1,
         "status": 1,

@@ -1,8 +1,9 @@
-"""Real ``python -m bot webhook`` processes for end-to-end tests, behind one Bot API stand-in.
+"""Real ``python -m bot webhook`` (and ``jobs``, ``api``) processes for end-to-end tests,
+behind one Bot API stand-in.
 
 Shared by the webhook tests: a test that wants to know the bot keeps nothing between two
 updates in memory starts two of these on one database and lets the stand-in round-robin
-the citizen's updates over them.
+the citizen's updates over them; a deployment test adds a job worker.
 """
 
 from __future__ import annotations
@@ -23,10 +24,25 @@ from bot.standin import BotApiStandIn
 from bot.webhook import webhook_path
 from tests.conftest import run_isolated
 
-__all__ = ["SECRET", "TOKEN", "Worker", "free_port", "in_database", "running_workers", "seed"]
+__all__ = [
+    "SECRET",
+    "TOKEN",
+    "Worker",
+    "free_port",
+    "in_database",
+    "running_workers",
+    "seed",
+    "worker_env",
+]
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "s3cret-Path_token"
+PORT_SETTING = {
+    "webhook": "SKEDBOT_WEBHOOK_PORT",
+    "jobs": "SKEDBOT_JOBS_PORT",
+    "api": "SKEDBOT_API_PORT",
+}
+"""The setting naming the port each command serves its /healthz on."""
 
 
 def free_port() -> int:
@@ -61,11 +77,12 @@ async def in_database[T](database_url: str, query: Callable[[], Awaitable[T]]) -
 
 
 class Worker:
-    """One ``python -m bot webhook`` process; its output goes to a file, not a pipe."""
+    """One ``python -m bot <command>`` process; its output goes to a file, not a pipe."""
 
-    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, name: str, env: dict[str, str], log: Path, command: str = "webhook") -> None:
         self.name = name
-        self.port = int(env["SKEDBOT_WEBHOOK_PORT"])
+        self.command = command
+        self.port = int(env[PORT_SETTING[command]])
         self.env = env
         self.log = log.with_suffix(".log")
         self.process: asyncio.subprocess.Process | None = None
@@ -80,11 +97,11 @@ class Worker:
     async def start(self, cwd: Path) -> None:
         with self.log.open("wb") as out:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "webhook",
+                sys.executable, "-m", "bot", self.command,
                 env=self.env, cwd=cwd, stdout=out, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
 
-    async def wait_healthy(self, http: aiohttp.ClientSession, timeout: float = 30.0) -> None:
+    async def wait_healthy(self, http: aiohttp.ClientSession, timeout: float = 60.0) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         assert self.process is not None
@@ -114,20 +131,10 @@ class Worker:
             return await process.wait()
 
 
-@contextlib.asynccontextmanager
-async def running_workers(
-    standin: BotApiStandIn,
-    database_url: str,
-    folder: Path,
-    names: tuple[str, ...] = ("a", "b"),
-    **settings: str,
-) -> AsyncIterator[list[Worker]]:
-    """Bale webhook workers on ``database_url``, healthy, talking to ``standin``.
-
-    ``settings`` are extra ``SKEDBOT_*`` variables (without the prefix, any case). Every
-    worker is stopped on the way out, also when the test failed; delivery is detached first
-    so the stand-in does not retry into processes that are going away.
-    """
+def worker_env(
+    standin: BotApiStandIn, database_url: str, folder: Path, **settings: str
+) -> dict[str, str]:
+    """The environment of a worker process: this one's, with the bot's settings replaced."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKEDBOT_")}
     env.update(
         SKEDBOT_DATABASE_URL=database_url,
@@ -140,9 +147,30 @@ async def running_workers(
         SKEDBOT_DIGEST_HOUR="24",  # no daily digest in the group unless a test asks for one
     )
     env.update({f"SKEDBOT_{key.upper()}": value for key, value in settings.items()})
+    return env
+
+
+@contextlib.asynccontextmanager
+async def running_workers(
+    standin: BotApiStandIn,
+    database_url: str,
+    folder: Path,
+    names: tuple[str, ...] = ("a", "b"),
+    jobs: tuple[str, ...] = (),
+    **settings: str,
+) -> AsyncIterator[list[Worker]]:
+    """Bale webhook workers on ``database_url``, healthy, talking to ``standin``; then a job
+    worker (``skedbot jobs``) for each name in ``jobs``.
+
+    ``settings`` are extra ``SKEDBOT_*`` variables (without the prefix, any case). Every
+    worker is stopped on the way out, also when the test failed; delivery is detached first
+    so the stand-in does not retry into processes that are going away.
+    """
+    env = worker_env(standin, database_url, folder, **settings)
+    roles = [(name, "webhook") for name in names] + [(name, "jobs") for name in jobs]
     workers = [
-        Worker(name, {**env, "SKEDBOT_WEBHOOK_PORT": str(free_port())}, folder / name)
-        for name in names
+        Worker(name, {**env, PORT_SETTING[command]: str(free_port())}, folder / name, command)
+        for name, command in roles
     ]
     try:
         async with aiohttp.ClientSession() as http:

@@ -1,0 +1,93 @@
+"""Stored documents after their request: the retention purge, and removing files that no
+row names any more.
+
+The store is content-addressed (:mod:`models.storage`): the same photo sent for two
+requests is one file. A file therefore leaves the disk only after the transaction that
+dropped its rows commits, and only when no other row names it: another request's
+document, a broadcast's photo, or a draft in an open dialog (uploaded, not yet filed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from models.broadcast import Broadcast
+from models.dialog import DialogState
+from models.request import (
+    OPEN_STATUSES,
+    RequestDocument,
+    RequestStatus,
+    ServiceRequest,
+    StatusEvent,
+)
+from models.storage import DocumentStore
+
+__all__ = ["PURGED", "RETENTION_ACTOR", "purge_documents", "remove_unused"]
+
+PURGED = "documents_purged"
+"""StatusEvent.status of the note that the retention purge removed the documents."""
+RETENTION_ACTOR = "retention"
+FINAL_STATUSES = frozenset(RequestStatus) - OPEN_STATUSES
+
+
+async def _paths_in_use(paths: Iterable[str]) -> set[str]:
+    """Which of ``paths`` a row still names: another request's document, a broadcast's
+    photo, or a draft in an open dialog (uploaded, not yet filed)."""
+    wanted = set(paths)
+    if not wanted:
+        return set()
+    used = set(await RequestDocument.filter(path__in=list(wanted)).values_list("path", flat=True))
+    photos = Broadcast.filter(photo_path__in=list(wanted)).values_list("photo_path", flat=True)
+    used |= set(await photos)
+    for data in await DialogState.all().values_list("data", flat=True):
+        text = json.dumps(data)
+        used |= {p for p in wanted - used if p in text}
+    return used
+
+
+async def remove_unused(store: DocumentStore, paths: Iterable[str]) -> int:
+    """Delete the files of ``paths`` that no row names any more; returns how many went."""
+    unused = sorted(set(paths) - await _paths_in_use(paths))
+
+    def remove() -> int:
+        return sum(store.remove(p) for p in unused)
+
+    return await asyncio.to_thread(remove) if unused else 0
+
+
+async def purge_documents(store: DocumentStore, days: int, now: datetime) -> int:
+    """Documents of requests closed more than ``days`` ago leave the database and the disk;
+    each request keeps a :data:`PURGED` history entry. Returns how many requests.
+
+    Safe with several processes: each request is purged under its row lock and the entry
+    written only by the process whose delete removed rows.
+    """
+    cutoff = now - timedelta(days=days)
+    due = await RequestDocument.filter(
+        request__status__in=list(FINAL_STATUSES), request__closed_at__lt=cutoff
+    ).values_list("request_id", flat=True)
+    purged, paths = 0, []
+    for request_id in sorted(set(due)):
+        async with in_transaction():
+            await ServiceRequest.select_for_update().get(id=request_id)
+            found = await RequestDocument.filter(request_id=request_id).values_list(
+                "path", flat=True
+            )
+            if not await RequestDocument.filter(request_id=request_id).delete():
+                continue
+            await StatusEvent.create(
+                request_id=request_id,
+                status=PURGED,
+                actor=RETENTION_ACTOR,
+                note="",
+                delivered_at=now,  # a note in the history, not a notice to the citizen
+            )
+        paths += found
+        purged += 1
+    await remove_unused(store, paths)
+    return purged
