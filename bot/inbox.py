@@ -106,9 +106,22 @@ def _update_id(update: object) -> int | None:
     return update.update_id if isinstance(update, Update) else None
 
 
+_CONTENT = tuple(
+    name for name in Update.__slots__ if not name.startswith("_") and name != "update_id"
+)
+"""Every field an update can carry besides its id (unknown future ones land in api_kwargs)."""
+
+
 def _is_empty(update: object) -> bool:
-    """An update that carries nothing but its id (a skipped one, see the module doc)."""
-    return isinstance(update, Update) and len(update.to_dict()) <= 1
+    """An update that carries nothing but its id (a skipped one, see the module doc).
+
+    Looked up field by field: ``to_dict()`` rebuilt the whole update (half a millisecond
+    for a message) for every update processed."""
+    return (
+        isinstance(update, Update)
+        and not update.api_kwargs
+        and all(getattr(update, name) is None for name in _CONTENT)
+    )
 
 
 async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) -> Update | None:

@@ -28,18 +28,14 @@ async def show_categories(update: Update, context: Context) -> None:
 
 
 async def send_card(update: Update, context: Context, service: Service) -> None:
-    """The identity card, with «ثبت درخواست» where the service is filed through the bot."""
+    """The identity card, with «ثبت درخواست» where the service is filed through the bot.
+
+    A service not filed here (information, an urgent report) says so under the card, in the
+    same message: one message per answer keeps the whole send budget for answers."""
     card = service.to_card()
-    await send(
-        update,
-        context,
-        card_text(card),
-        keyboards.service_card(card.code, card.category, card.flow),
-    )
-    if card.flow == "info":
-        await send(update, context, texts.INFO_SERVICE)
-    elif card.flow == "urgent":
-        await send(update, context, texts.URGENT_SERVICE)
+    note = {"info": texts.INFO_SERVICE, "urgent": texts.URGENT_SERVICE}.get(card.flow)
+    text = card_text(card) if note is None else f"{card_text(card)}\n\n{note}"
+    await send(update, context, text, keyboards.service_card(card.code, card.category, card.flow))
 
 
 async def on_button(update: Update, context: Context) -> None:

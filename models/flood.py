@@ -53,18 +53,21 @@ async def count_message(
 
     Each step is one conditional ``UPDATE`` (no read-then-write transaction), so workers
     counting at once are serialised by the database itself, SQLite's file lock included.
+    The usual case (inside the minute, under the limit) comes first: one write per message.
     """
     now = clock.now()
     mine = FloodWindow.filter(messenger=messenger, user_id=user_id)
     if album is not None and await mine.filter(album=album).exists():
         return Verdict.ALLOW  # another photo of an album already counted
     extra = {"album": album} if album is not None else {}
+    if await mine.filter(started_at__gt=now - WINDOW, count__lt=limit).update(
+        count=F("count") + 1, **extra
+    ):
+        return Verdict.ALLOW
     if await mine.filter(started_at__lte=now - WINDOW).update(
         started_at=now, count=1, warned=False, **extra
     ):
         return Verdict.ALLOW  # a new minute
-    if await mine.filter(count__lt=limit).update(count=F("count") + 1, **extra):
-        return Verdict.ALLOW
     if await mine.filter(warned=False, count__gte=limit).update(warned=True):
         return Verdict.WARN
     if not first_try:

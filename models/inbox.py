@@ -25,7 +25,6 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models import clock
 
@@ -67,16 +66,17 @@ class InboundUpdate(Model):
 
 
 async def admit(messenger: str, update_id: int, payload: dict[str, Any], owner: str) -> bool:
-    """Write the update down, claimed by ``owner``; False if it was seen before."""
+    """Write the update down, claimed by ``owner``; False if it was seen before.
+
+    One INSERT in autocommit: a replay fails on the unique key and changes nothing."""
     try:
-        async with in_transaction():
-            await InboundUpdate.create(
-                messenger=messenger,
-                update_id=update_id,
-                payload=json.dumps(payload, ensure_ascii=True),
-                claimed_by=owner,
-                claimed_until=clock.now() + LEASE,
-            )
+        await InboundUpdate.create(
+            messenger=messenger,
+            update_id=update_id,
+            payload=json.dumps(payload, ensure_ascii=True),
+            claimed_by=owner,
+            claimed_until=clock.now() + LEASE,
+        )
     except IntegrityError:
         return False
     return True

@@ -27,7 +27,7 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
-__all__ = ["Bucket", "RateBudgetRow", "budget_key", "take", "take_bulk"]
+__all__ = ["Bucket", "RateBudgetRow", "budget_key", "take", "take_many"]
 
 
 class RateBudgetRow(Model):
@@ -70,40 +70,29 @@ async def take(key: str, bucket: Bucket, *, bulk: bool) -> float:
 
     A lost race with another process returns a tiny wait, and the caller tries again.
     """
-    now = time.time()
-    row = await RateBudgetRow.get_or_none(key=key)
-    if row is None:
-        with contextlib.suppress(IntegrityError):
-            await RateBudgetRow.create(key=key, tokens=bucket.capacity, updated=now)
-        return await take(key, bucket, bulk=bulk)
-    tokens = bucket.refill(row.tokens, row.updated, now)
-    pause = bucket.wait(tokens, bulk)
-    if pause > 0:
-        return pause
-    won = await RateBudgetRow.filter(key=key, version=row.version).update(
-        tokens=tokens - 1.0, updated=now, version=row.version + 1
-    )
-    return 0.0 if won else 0.001
+    taken, pause = await take_many(key, bucket, bulk=bulk, most=1)
+    return 0.0 if taken else pause
 
 
-async def take_bulk(key: str, bucket: Bucket, want: int) -> tuple[int, float]:
-    """Take ``want`` bulk tokens at once: (``want``, 0.0), or (0, seconds to wait).
+async def take_many(key: str, bucket: Bucket, *, bulk: bool, most: int) -> tuple[int, float]:
+    """Take up to ``most`` tokens (at least one) if there is one for this send.
 
-    A broadcast sends many messages back to back; one read and one write per handful of
-    them instead of per message keeps the budget's own cost small beside the sends. The
-    rule is :meth:`Bucket.wait`'s: bulk never takes the reserve left for replies.
+    Returns (tokens taken, 0.0), or (0, seconds to wait). Several at once let a process
+    sending hundreds a second pay one database write for a few sends (``bot.ratebudget``).
     """
     now = time.time()
     row = await RateBudgetRow.get_or_none(key=key)
     if row is None:
         with contextlib.suppress(IntegrityError):
             await RateBudgetRow.create(key=key, tokens=bucket.capacity, updated=now)
-        return await take_bulk(key, bucket, want)
+        return await take_many(key, bucket, bulk=bulk, most=most)
     tokens = bucket.refill(row.tokens, row.updated, now)
-    pause = bucket.wait(tokens - (want - 1), bulk=True)
+    pause = bucket.wait(tokens, bulk)
     if pause > 0:
         return 0, pause
+    floor = bucket.reserve if bulk else 0.0
+    count = max(1, min(most, int(tokens - floor)))
     won = await RateBudgetRow.filter(key=key, version=row.version).update(
-        tokens=tokens - want, updated=now, version=row.version + 1
+        tokens=tokens - count, updated=now, version=row.version + 1
     )
-    return (want, 0.0) if won else (0, 0.001)
+    return (count, 0.0) if won else (0, 0.001)

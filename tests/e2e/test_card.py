@@ -12,10 +12,10 @@ CATALOG = load_catalog()
 
 
 async def _open_card(person, code: str):
-    """Press the card's button; info and urgent services add one line after the card."""
+    """Press the card's button: one message, the card (with its note for info and urgent
+    services, see test_search.py)."""
     await person.press_data(Callback("svc", "card", code).pack())
-    count = 1 if CATALOG.service(code).flow == "apply" else 2
-    card, *_ = await person.wait_for_reply(count=count)
+    [card] = await person.wait_for_reply()
     return card
 
 

@@ -150,3 +150,21 @@ async def test_two_needs_in_one_message_offer_both_services(harness) -> None:
     await person.press(labels[1])  # the second need opens as well as the first
     [card] = await person.wait_for_reply()
     assert card.text.startswith("📄 شناسنامه خدمت: تعویض کنتور")
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("برق کل کوچه رفته", texts.URGENT_SERVICE),  # an urgent report: call 121 if dangerous
+        ("میخوام قبضمو پرداخت کنم", texts.INFO_SERVICE),  # information only: nothing to file
+    ],
+)
+async def test_card_and_its_note_come_in_one_message(harness, text: str, note: str) -> None:
+    """The card of a service not filed here carries its note; no second message follows."""
+    person = harness.person()
+    await person.send_text(text)
+    [card] = await person.wait_for_reply()
+    assert card.text.startswith("📄 شناسنامه خدمت") and card.text.endswith(note)
+    await person.send_command("/help")
+    [answer] = await person.wait_for_reply()  # answers keep the chat's order: a note was first
+    assert note not in (answer.text or "")
