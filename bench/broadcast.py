@@ -56,9 +56,8 @@ from models import clock  # noqa: E402
 from models.broadcast import Broadcast, BroadcastState  # noqa: E402
 from models.citizen import Citizen  # noqa: E402
 from models.outbox import OutboxMessage, OutboxStatus  # noqa: E402
+from tests.e2e.workers import SECRET, TOKEN, worker_env  # noqa: E402
 
-TOKEN = "123456:BENCH-TOKEN"
-SECRET = "bench-secret"
 TEXT = "اطلاعیه: فردا ساعت ۱۰ تا ۱۲ برق شهرک صنعتی برای تعمیرات قطع است."
 
 
@@ -225,18 +224,7 @@ async def run(args: argparse.Namespace, url: str, folder: Path, limit: float) ->
     wanted = citizen_text(TEXT)
 
     async with BotApiStandIn(token=TOKEN, profile="bale") as standin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SKEDBOT_")}
-        env.update(
-            SKEDBOT_DATABASE_URL=url,
-            SKEDBOT_BALE_TOKEN=TOKEN,
-            SKEDBOT_BALE_BASE_URL=standin.base_url,
-            SKEDBOT_BALE_BASE_FILE_URL=standin.base_file_url,
-            SKEDBOT_WEBHOOK_SECRET=SECRET,
-            SKEDBOT_STORAGE_DIR=str(folder / "documents"),
-            SKEDBOT_LOG_LEVEL="WARNING",
-            SKEDBOT_BALE_RATE=str(args.rate),
-            SKEDBOT_FLOOD_LIMIT="1000",
-        )
+        env = worker_env(standin, url, folder, bale_rate=str(args.rate), flood_limit="1000")
         sent: list[tuple[float, int]] = []  # (time, chat) of each broadcast message accepted
 
         def on_message(message) -> None:

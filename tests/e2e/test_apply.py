@@ -19,7 +19,7 @@ from handlers.deps import KEY
 from handlers.texts import apply as texts
 from models.catalog import load_catalog
 from models.dialog import DialogState
-from models.digits import to_latin_digits
+from models.digits import to_latin_digits, to_persian_digits
 from models.identifiers import is_valid_tracking_code
 from models.request import RequestDocument, ServiceRequest
 from models.workdays import TEHRAN, WorkCalendar, format_jalali_date
@@ -103,6 +103,21 @@ async def filed(person) -> ServiceRequest:
     assert request.tracking_code not in text  # shown in Persian digits
     assert await state() is None
     return request
+
+
+async def file_capacity_change(harness, person) -> ServiceRequest:
+    """A whole capacity-change filing with every identifier and three photos (the journey
+    the logging and privacy tests scan for personal data)."""
+    await begin(harness, person, "capacity-change")
+    await press(person, texts.BTN_SEND_CONTACT)
+    await say(person, to_persian_digits(NATIONAL_CODE))
+    await say(person, BILL_ID)
+    await say(person, "۴۰ آمپر سه فاز")
+    for seed in (1, 2, 3):
+        await photo(person, jpeg(seed))
+        await press(person, texts.BTN_NEXT)
+    await press(person, texts.BTN_SKIP)
+    return await filed(person)
 
 
 def stored_bytes(harness, document: RequestDocument) -> bytes:

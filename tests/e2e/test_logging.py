@@ -12,12 +12,11 @@ import pytest
 
 from bot.logs import redact, setup_logging
 from handlers.deps import KEY
-from handlers.texts import apply as texts
 from handlers.texts import operator as otexts
 from models.digits import to_persian_digits
 from models.identifiers import looks_personal, new_tracking_code
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID, TOKEN
-from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, begin, filed, jpeg, photo, press, say
+from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, file_capacity_change
 
 MOBILE = "09131234567"
 NAMES = ("مریم", "کرمانی‌نژاد", "maryam_kn", "رضا", "operator_reza")
@@ -48,16 +47,7 @@ async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_o
     )
     await person.send_command("start")
     await person.wait_for_reply()
-    await begin(harness, person, "capacity-change")
-    await press(person, texts.BTN_SEND_CONTACT)
-    await say(person, to_persian_digits(NATIONAL_CODE))
-    await say(person, BILL_ID)
-    await say(person, "۴۰ آمپر سه فاز")
-    for seed in (1, 2, 3):
-        await photo(person, jpeg(seed))
-        await press(person, texts.BTN_NEXT)
-    await press(person, texts.BTN_SKIP)
-    request = await filed(person)
+    request = await file_capacity_change(harness, person)
     staff = harness.standin.person(
         user_id=OPERATOR_ID, first_name=NAMES[3], username=NAMES[4], chat_id=OPERATOR_CHAT
     )

@@ -17,14 +17,11 @@ import pytest
 
 from bot.logs import setup_logging
 from handlers.deps import KEY
-from handlers.texts import apply as texts
 from handlers.texts import operator as otexts
 from models.digits import to_persian_digits
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID, TOKEN
-from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, begin, filed, jpeg, photo, press, say
-
-MOBILE = "09131234567"
-NAMES = ("مریم", "کرمانی‌نژاد", "maryam_kn", "رضا", "operator_reza")
+from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, file_capacity_change
+from tests.e2e.test_logging import MOBILE, NAMES
 
 
 @pytest.fixture
@@ -56,16 +53,7 @@ async def test_json_lines_name_updates_and_requests_and_hide_personal_data(
         username=NAMES[2],
         phone_number=MOBILE,
     )
-    await begin(harness, person, "capacity-change")
-    await press(person, texts.BTN_SEND_CONTACT)
-    await say(person, to_persian_digits(NATIONAL_CODE))
-    await say(person, BILL_ID)
-    await say(person, "۴۰ آمپر سه فاز")
-    for seed in (1, 2, 3):
-        await photo(person, jpeg(seed))
-        await press(person, texts.BTN_NEXT)
-    await press(person, texts.BTN_SKIP)
-    request = await filed(person)
+    request = await file_capacity_change(harness, person)
     staff = harness.standin.person(
         user_id=OPERATOR_ID, first_name=NAMES[3], username=NAMES[4], chat_id=OPERATOR_CHAT
     )

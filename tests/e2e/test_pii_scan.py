@@ -10,13 +10,12 @@ import re
 
 from handlers import texts as general
 from handlers.deps import KEY
-from handlers.texts import apply as texts
 from handlers.texts import relay as rtexts
 from models.digits import to_persian_digits
 from models.outbox import OutboxMessage, OutboxStatus
 from models.querylog import QueryLog
 from tests.e2e.conftest import OPERATOR_CHAT
-from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, begin, filed, jpeg, photo, press, say
+from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, file_capacity_change
 from tests.e2e.test_delivery import until_outbox_empty
 from tests.e2e.test_logging import debug_output  # noqa: F401
 from tests.e2e.test_operator import operator
@@ -55,16 +54,7 @@ async def test_a_whole_journey_leaves_no_personal_data_in_logs_or_tables(
     await person.wait_for_reply()
 
     # the card and the filing
-    await begin(harness, person, "capacity-change")
-    await press(person, texts.BTN_SEND_CONTACT)
-    await say(person, to_persian_digits(NATIONAL_CODE))
-    await say(person, BILL_ID)
-    await say(person, "۴۰ آمپر سه فاز")
-    for seed in (1, 2, 3):
-        await photo(person, jpeg(seed))
-        await press(person, texts.BTN_NEXT)
-    await press(person, texts.BTN_SKIP)
-    request = await filed(person)
+    request = await file_capacity_change(harness, person)
 
     # tracking, by command and by a code typed in a sentence
     await person.send_command("track", request.tracking_code)
