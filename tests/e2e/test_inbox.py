@@ -111,9 +111,9 @@ async def test_acknowledged_updates_survive_a_killed_worker(
     people, each = 100, 3
     async with (
         BotApiStandIn(token=TOKEN, profile="bale") as standin,
-        running_workers(
-            standin, database_url, tmp_path, names=("a",), flood_limit="1000", bale_rate="500"
-        ) as ([worker]),
+        running_workers(standin, database_url, tmp_path, names=("a",), flood_limit="1000") as (
+            [worker]
+        ),
     ):
         standin.slow("sendMessage", 0.03)  # the bot answers slower than updates arrive
         standin.deliver_to([worker.webhook_url()])
