@@ -3,6 +3,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0013_citizen_unplaced')]
@@ -13,6 +14,10 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='InboundUpdate',
             name='chat',
-            field=fields.BigIntField(null=True, db_index=True, description='whose updates it must follow in order (chat or user id)'),
+            field=fields.BigIntField(null=True, description='whose updates it must follow in order (chat or user id)'),
+        ),
+        ops.AddIndex(
+            model_name='InboundUpdate',
+            index=Index(fields=['messenger', 'chat', 'update_id']),
         ),
     ]

@@ -54,7 +54,6 @@ class InboundUpdate(Model):
     update_id = fields.BigIntField()
     chat = fields.BigIntField(
         null=True,
-        db_index=True,
         description="whose updates it must follow in order (chat or user id)",
     )
     payload = fields.TextField(
@@ -68,7 +67,7 @@ class InboundUpdate(Model):
     class Meta:
         table = "inbound_update"
         unique_together = (("messenger", "update_id"),)
-        indexes = (("done_at", "claimed_until"),)
+        indexes = (("done_at", "claimed_until"), ("messenger", "chat", "update_id"))
 
 
 async def admit(
