@@ -160,7 +160,7 @@ def build_application(
         raise ValueError(f"no token for {messenger}: set SKEDBOT_{messenger.upper()}_TOKEN")
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
-    processor = InboxProcessor(messenger)
+    processor = InboxProcessor(messenger, owner)
     client = settings.http_client
     rate = settings.rate(messenger)
     limiter = BudgetLimiter(  # one budget per token, whatever the number of processes

@@ -52,6 +52,13 @@ WORKING = 16
 """Updates of different chats handled at the same moment, per Application."""
 ADMITTED = 512
 """Updates taken in and not finished, per Application, before taking in more waits."""
+ORDER_POLL = 0.03
+"""Seconds between two looks at whether another worker finished a chat's earlier update."""
+ORDER_WAIT = 5.0
+"""Seconds at most an update waits for an earlier one of its chat on another worker.
+
+Past it the update is handled anyway, so one update stuck on a hung worker (whose lease
+has not run out yet) delays its chat by a few seconds, never for good."""
 
 
 def webhook_owner(port: int) -> str:
@@ -93,6 +100,36 @@ def _chat_key(update: object) -> object:
         if update.effective_user is not None:
             return ("user", update.effective_user.id)
     return None
+
+
+def _chat_column(key: object) -> int | None:
+    """The :func:`_chat_key` as the inbox stores it (``inbound_update.chat``).
+
+    A private chat's id is its user's id, so the number alone keeps the two kinds apart
+    well enough: at worst a user's chatless update waits for their own chat's."""
+    return key[1] if isinstance(key, tuple) else None
+
+
+async def _after_earlier(messenger: str, update: Update, owner: str) -> None:
+    """Wait while another worker still handles an earlier update of the same chat.
+
+    Behind a load balancer one chat's updates land on several workers; each keeps its own
+    in order, but only the database sees them all. Polls briefly (another process is
+    being waited for, not a deadline); gives up after :data:`ORDER_WAIT` seconds, and a
+    dead worker's update stops counting when its lease runs out (``models.inbox``)."""
+    chat = _chat_column(_chat_key(update))
+    if chat is None:
+        return
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + ORDER_WAIT
+    try:
+        while await inbox.earlier_unfinished(messenger, chat, update.update_id, owner):
+            if loop.time() >= give_up:
+                log.warning("update %s handled before an earlier one of its chat", update.update_id)
+                return
+            await asyncio.sleep(ORDER_POLL)
+    except Exception as exc:  # the database is away: order is best effort, handling is not
+        log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
 
 
 async def _mark_done(messenger: str, update_id: int) -> None:
@@ -139,7 +176,8 @@ async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) ->
             "%s: unreadable update %s skipped (%s)", messenger, update_id, type(exc).__name__
         )
         return None
-    if update is None or not await inbox.admit(messenger, update_id, raw, owner):
+    chat = _chat_column(_chat_key(update)) if update is not None else None
+    if update is None or not await inbox.admit(messenger, update_id, raw, owner, chat):
         log.info("%s: update %s seen before, skipped", messenger, update_id)
         return None
     return update
@@ -191,15 +229,18 @@ class InboxProcessor(BaseUpdateProcessor):
     """Different chats at once, each chat's updates in order; each marked done afterwards.
 
     A slow document download or a slow group send holds up its own chat only. The order is
-    kept by a lock per chat, taken *before* a working slot: a flooding chat queues on its
-    own lock and never fills the :data:`WORKING` slots that other citizens need.
+    kept by a lock per chat and, across workers, by waiting for another worker's earlier
+    update of the chat (:func:`_after_earlier`), both *before* a working slot: a flooding
+    or waiting chat never fills the :data:`WORKING` slots that other citizens need.
     :data:`ADMITTED` bounds the updates in progress at all (PTB's own semaphore); past it
     the webhook answers more slowly and polling fetches no more, so memory stays bounded.
     """
 
-    def __init__(self, messenger: str) -> None:
+    def __init__(self, messenger: str, owner: str = "") -> None:
         super().__init__(max_concurrent_updates=ADMITTED)
         self.messenger = messenger
+        self.owner = owner
+        """This worker's name in the inbox: its own rows are kept in order by the locks."""
         self.taken = 0
         """Updates admitted by this process and not finished yet."""
         self._working = asyncio.Semaphore(WORKING)
@@ -218,9 +259,15 @@ class InboxProcessor(BaseUpdateProcessor):
         lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
         self._chats[key] = (lock, users + 1)
         try:
-            async with lock, self._working:
-                with handling(self.messenger, update), log_context(update_id=_update_id(update)):
-                    await coroutine
+            async with lock:
+                if isinstance(update, Update):
+                    await _after_earlier(self.messenger, update, self.owner)
+                async with self._working:
+                    with (
+                        handling(self.messenger, update),
+                        log_context(update_id=_update_id(update)),
+                    ):
+                        await coroutine
         finally:
             lock, users = self._chats[key]
             if users <= 1:

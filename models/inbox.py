@@ -34,6 +34,7 @@ __all__ = [
     "InboundUpdate",
     "admit",
     "done",
+    "earlier_unfinished",
     "purge_finished",
     "reclaim",
     "renew",
@@ -51,6 +52,10 @@ class InboundUpdate(Model):
     id = fields.BigIntField(primary_key=True)
     messenger = fields.CharField(max_length=16)
     update_id = fields.BigIntField()
+    chat = fields.BigIntField(
+        null=True,
+        description="whose updates it must follow in order (chat or user id)",
+    )
     payload = fields.TextField(
         default="", description="the update's JSON (ASCII-escaped), emptied once handled"
     )
@@ -62,17 +67,22 @@ class InboundUpdate(Model):
     class Meta:
         table = "inbound_update"
         unique_together = (("messenger", "update_id"),)
-        indexes = (("done_at", "claimed_until"),)
+        indexes = (("done_at", "claimed_until"), ("messenger", "chat", "update_id"))
 
 
-async def admit(messenger: str, update_id: int, payload: dict[str, Any], owner: str) -> bool:
+async def admit(
+    messenger: str, update_id: int, payload: dict[str, Any], owner: str, chat: int | None = None
+) -> bool:
     """Write the update down, claimed by ``owner``; False if it was seen before.
 
-    One INSERT in autocommit: a replay fails on the unique key and changes nothing."""
+    ``chat`` is the chat (or, without one, the user) whose updates must be handled in
+    order; None for an update that belongs to nobody. One INSERT in autocommit: a replay
+    fails on the unique key and changes nothing."""
     try:
         await InboundUpdate.create(
             messenger=messenger,
             update_id=update_id,
+            chat=chat,
             payload=json.dumps(payload, ensure_ascii=True),
             claimed_by=owner,
             claimed_until=clock.now() + LEASE,
@@ -87,6 +97,23 @@ async def done(messenger: str, update_id: int) -> None:
     await InboundUpdate.filter(messenger=messenger, update_id=update_id).update(
         done_at=clock.now(), payload="", claimed_until=None
     )
+
+
+async def earlier_unfinished(messenger: str, chat: int, update_id: int, owner: str) -> bool:
+    """Is an earlier update of this chat still being handled by another live worker?
+
+    Messengers number updates increasingly, so "earlier" is a lower ``update_id``. Only
+    other workers' rows count (this worker keeps its own in order in memory), and only while
+    their claim holds: a dead worker's update is recovered after :data:`LEASE` and must not
+    hold the chat up meanwhile. One indexed query that finds nothing in the common case."""
+    return await InboundUpdate.filter(
+        Q(claimed_by__isnull=True) | ~Q(claimed_by=owner),
+        messenger=messenger,
+        chat=chat,
+        update_id__lt=update_id,
+        done_at__isnull=True,
+        claimed_until__gt=clock.now(),
+    ).exists()
 
 
 async def renew(owner: str) -> int:
