@@ -36,15 +36,21 @@ def debug_output() -> Iterator[io.StringIO]:
         root.setLevel(level)
 
 
-async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_output) -> None:
+def named_citizen(harness):
+    """A citizen with a full profile (first and last name, username, phone), flood limit
+    off: what the logging tests then look for in the output."""
     harness.app.bot_data[KEY].flood_limit = 1000
-    person = harness.standin.person(
+    return harness.standin.person(
         user_id=1001,
         first_name=NAMES[0],
         last_name=NAMES[1],
         username=NAMES[2],
         phone_number=MOBILE,
     )
+
+
+async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_output) -> None:
+    person = named_citizen(harness)
     await person.send_command("start")
     await person.wait_for_reply()
     request = await file_capacity_change(harness, person)

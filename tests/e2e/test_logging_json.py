@@ -16,12 +16,11 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import setup_logging
-from handlers.deps import KEY
 from handlers.texts import operator as otexts
 from models.digits import to_persian_digits
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID, TOKEN
 from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, file_capacity_change
-from tests.e2e.test_logging import MOBILE, NAMES
+from tests.e2e.test_logging import MOBILE, NAMES, named_citizen
 
 
 @pytest.fixture
@@ -45,14 +44,7 @@ def json_output() -> Iterator[io.StringIO]:
 async def test_json_lines_name_updates_and_requests_and_hide_personal_data(
     harness, json_output
 ) -> None:
-    harness.app.bot_data[KEY].flood_limit = 1000
-    person = harness.standin.person(
-        user_id=1001,
-        first_name=NAMES[0],
-        last_name=NAMES[1],
-        username=NAMES[2],
-        phone_number=MOBILE,
-    )
+    person = named_citizen(harness)
     request = await file_capacity_change(harness, person)
     staff = harness.standin.person(
         user_id=OPERATOR_ID, first_name=NAMES[3], username=NAMES[4], chat_id=OPERATOR_CHAT
