@@ -166,6 +166,7 @@ def build_application(
     limiter = BudgetLimiter(  # one budget per token, whatever the number of processes
         budget_key(messenger, token),
         Bucket(rate=rate, capacity=max(rate, 1.0), reserve=rate * settings.rate_reserve),
+        rate_limit_markers=profile.rate_limit_markers,
     )
     app = (
         ApplicationBuilder()

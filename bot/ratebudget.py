@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter
 
 from models.outbox import Priority
@@ -47,6 +48,8 @@ SPENDING = frozenset(
 )
 """Calls the messengers count against a bot's sending rate."""
 MAX_WAIT = 1.0
+RATE_LIMIT_PAUSE = 1.0
+"""Pause before a reply refused with a rate-limit answer that names none (Bale) is tried again."""
 """Longest single sleep while waiting for a token (then look again)."""
 HOLD = 0.05
 """Seconds of the budget a process may take ahead of its sends. At a high rate (the
@@ -57,6 +60,7 @@ is less than one token: every send takes its own, as before."""
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "send_priority", default=Priority.REPLY
 )
+_dispatched: contextvars.ContextVar[bool] = contextvars.ContextVar("dispatched", default=False)
 
 
 def current_priority() -> Priority:
@@ -65,24 +69,36 @@ def current_priority() -> Priority:
 
 @contextlib.contextmanager
 def sending_as(priority: Priority) -> Iterator[None]:
-    """Calls made inside count as ``priority`` (the dispatcher wraps each row's send)."""
+    """Calls made inside count as ``priority`` (the dispatcher wraps each row's send), and
+    are the dispatcher's: it reschedules a refused row itself, so they are not retried here."""
     token = _priority.set(priority)
+    dispatched = _dispatched.set(True)
     try:
         yield
     finally:
+        _dispatched.reset(dispatched)
         _priority.reset(token)
 
 
 class BudgetLimiter(AIORateLimiter):
     """AIORateLimiter behind one shared token bucket per bot token."""
 
-    def __init__(self, key: str, bucket: Bucket, *, max_retries: int = 2) -> None:
+    def __init__(
+        self,
+        key: str,
+        bucket: Bucket,
+        *,
+        max_retries: int = 2,
+        rate_limit_markers: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(
             overall_max_rate=0,  # the shared budget is the overall limit
             max_retries=max_retries,
         )
         self.key = key
         self.bucket = bucket
+        self.retries = max_retries
+        self.markers = tuple(m.lower() for m in rate_limit_markers)
         self.batch = max(1, int(bucket.rate * HOLD))
         self._spare: dict[bool, tuple[int, float]] = {}  # bulk? -> (tokens, taken at)
         self._queued = {False: 0, True: 0}  # sends of this process waiting, per kind
@@ -128,6 +144,26 @@ class BudgetLimiter(AIORateLimiter):
             await self.acquire(priority)
         if priority >= Priority.BULK:
             return await callback(*args, **kwargs)  # the dispatcher retries (see above)
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        if _dispatched.get():
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        for attempt in range(self.retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest as exc:
+                # Bale's flood answer is a 400 naming no pause, which AIORateLimiter does not
+                # retry: a citizen's reply would be lost to the apology. Wait, take a new
+                # token (the messenger counted the refused call) and try again.
+                if attempt == self.retries or not self._is_rate_limit(exc):
+                    raise
+                await asyncio.sleep(RATE_LIMIT_PAUSE)
+                if endpoint.lower() in SPENDING:
+                    await self.acquire(priority)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _is_rate_limit(self, exc: BadRequest) -> bool:
+        text = str(exc.message).lower()
+        return any(marker in text for marker in self.markers)
