@@ -81,6 +81,15 @@ def filed_terms(card: ServiceCard) -> dict[str, Any]:
     }
 
 
+def filed_documents(request: ServiceRequest) -> list[dict[str, Any]]:
+    """The documents of the terms ``request`` was filed under, the ones staff may ask for
+    (the service's card for rows filed before terms were kept; ``service`` loaded)."""
+    terms = request.terms or {}
+    if terms.get("documents") is not None:
+        return list(terms["documents"])
+    return [{"key": d.key, "title": d.title} for d in request.service.to_card().documents]
+
+
 def wanted_titles(request: ServiceRequest) -> list[str]:
     """Titles of the documents asked for in the current wait (the card's and the note)."""
     return [str(item.get("title", "")) for item in request.docs_wanted or []]

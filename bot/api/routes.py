@@ -288,13 +288,7 @@ async def ask_documents(
 ):
     ctx = _ctx(request)
     target = await _load(path.request_id)
-    known = {
-        str(d.get("key")): str(d.get("title"))
-        for d in (target.terms or {}).get("documents", [])
-        if isinstance(d, dict)
-    }
-    if not known:  # filed before terms were kept: the service's documents now
-        known = {d.key: d.title for d in await target.service.documents.all()}
+    known = {str(d["key"]): str(d["title"]) for d in sla.filed_documents(target)}
     wrong = [f"documents.{n}" for n, key in enumerate(body.documents) if key not in known]
     if wrong or not (body.documents or body.note.strip()):
         fields = [

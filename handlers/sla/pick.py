@@ -29,6 +29,7 @@ from handlers.texts import sla as texts
 from models.dialog import DialogState
 from models.followup import ask_for_documents
 from models.request import TRANSITIONS, IllegalTransition, RequestStatus, ServiceRequest
+from models.sla import filed_documents
 from models.workdays import format_jalali_date
 
 __all__ = ["FLOW", "OPDOC", "register"]
@@ -42,18 +43,10 @@ NOTE_MAX = 100
 _MASK = re.compile(r"^[0-9]{1,5}$")  # the documents picked, one bit each
 
 
-def _documents(request: ServiceRequest) -> list[dict[str, Any]]:
-    """The documents of the terms the request was filed under (the card's, for old rows)."""
-    terms = request.terms or {}
-    if terms.get("documents") is not None:
-        return list(terms["documents"])
-    return [{"key": d.key, "title": d.title} for d in request.service.to_card().documents]
-
-
 def _picker(request: ServiceRequest, mask: int, note: str) -> InlineKeyboardMarkup:
     rid = request.id
     rows = []
-    for index, doc in enumerate(_documents(request)[:15]):
+    for index, doc in enumerate(filed_documents(request)[:15]):
         label = texts.BTN_PICKED if mask & (1 << index) else texts.BTN_UNPICKED
         rows.append(
             [
@@ -139,7 +132,7 @@ async def on_picker_button(update: Update, context: Context) -> None:
     request = await _request_of(update, context, row.id)
     if request is None:
         return
-    documents = _documents(request)
+    documents = filed_documents(request)
     mask = int(row.detail or "0") & ((1 << len(documents)) - 1)
     user = query.from_user
     note = await _note_of(context, user.id, request.id)
