@@ -110,14 +110,15 @@ def _chat_column(key: object) -> int | None:
     return key[1] if isinstance(key, tuple) else None
 
 
-async def _after_earlier(messenger: str, update: Update, owner: str) -> None:
+async def _after_earlier(messenger: str, update: Update, key: object, owner: str) -> None:
     """Wait while another worker still handles an earlier update of the same chat.
 
     Behind a load balancer one chat's updates land on several workers; each keeps its own
     in order, but only the database sees them all. Polls briefly (another process is
     being waited for, not a deadline); gives up after :data:`ORDER_WAIT` seconds, and a
-    dead worker's update stops counting when its lease runs out (``models.inbox``)."""
-    chat = _chat_column(_chat_key(update))
+    dead worker's update stops counting when its lease runs out (``models.inbox``).
+    ``key`` is the update's :func:`_chat_key`, which the caller has already computed."""
+    chat = _chat_column(key)
     if chat is None:
         return
     loop = asyncio.get_running_loop()
@@ -261,7 +262,7 @@ class InboxProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 if isinstance(update, Update):
-                    await _after_earlier(self.messenger, update, self.owner)
+                    await _after_earlier(self.messenger, update, key, self.owner)
                 async with self._working:
                     with (
                         handling(self.messenger, update),
