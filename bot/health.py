@@ -30,8 +30,8 @@ from tortoise import Tortoise
 
 from bot.settings import Settings
 from bot.workers import periodic
-from models import clock
-from models.outbox import OutboxMessage, OutboxStatus, Priority
+from models import clock, outbox
+from models.outbox import Priority
 
 __all__ = [
     "PROBE_SECONDS",
@@ -40,7 +40,6 @@ __all__ = [
     "add_health_routes",
     "answered",
     "due_backlog",
-    "due_rows",
     "healthz",
     "probe_bot_api",
     "readiness_failures",
@@ -109,14 +108,9 @@ async def _database_answers() -> bool:
     return True
 
 
-def due_rows(now: datetime):  # type: ignore[no-untyped-def]
-    """Pending rows whose time has come (a row waiting out a retry pause is not due)."""
-    return OutboxMessage.filter(status=OutboxStatus.PENDING, not_before__lte=now)
-
-
 async def due_backlog(now: datetime) -> int:
     """Due, unsent replies and notices (broadcasts left out, see the module doc)."""
-    return await due_rows(now).filter(priority__lt=Priority.BULK).count()
+    return await outbox.due(now).filter(priority__lt=Priority.BULK).count()
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -26,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from telegram import Update
 from tortoise.functions import Count
 
-from models import clock
+from models import clock, outbox
 from models.broadcast import Broadcast, BroadcastState, progress
 from models.outbox import Priority
 
@@ -115,14 +115,15 @@ def handling(messenger: str, update: object) -> Iterator[None]:
 
 
 async def _refresh_outbox() -> None:
-    from bot.health import due_rows
 
     now = clock.now()
-    grouped = due_rows(now).annotate(n=Count("id")).group_by("priority")
+    grouped = outbox.due(now).annotate(n=Count("id")).group_by("priority")
     counts = dict(await grouped.values_list("priority", "n"))
     for priority in Priority:
         BACKLOG.labels(priority.name.lower()).set(counts.get(int(priority), 0))
-    first = await due_rows(now).order_by("created_at").first().values_list("created_at", flat=True)
+    first = (
+        await outbox.due(now).order_by("created_at").first().values_list("created_at", flat=True)
+    )
     OLDEST.set(max((now - first).total_seconds(), 0.0) if first is not None else 0.0)
 
 

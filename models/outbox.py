@@ -29,7 +29,7 @@ kept until the row is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = [
     "OutboxStatus",
     "Priority",
     "claim_many",
+    "due",
     "enqueue",
     "finish",
     "give_up",
@@ -141,6 +142,11 @@ async def enqueue(
         return None
 
 
+def due(now: datetime):  # type: ignore[no-untyped-def]
+    """Pending rows whose time has come (a row waiting out a retry pause is not due)."""
+    return OutboxMessage.filter(status=OutboxStatus.PENDING, not_before__lte=now)
+
+
 async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
     """Rows that may be sent now: each the oldest unfinished row of its chat, not claimed
     by a live lease, past its retry pause; lowest priority first, then oldest."""
@@ -150,13 +156,8 @@ async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
     chats: set[tuple[str, int]] = set()  # one row per chat in a round, whatever its priority
     for priority in Priority:
         candidates = (
-            await OutboxMessage.filter(
-                free,
-                status=OutboxStatus.PENDING,
-                priority=priority,
-                messenger__in=list(messengers),
-                not_before__lte=now,
-            )
+            await due(now)
+            .filter(free, priority=priority, messenger__in=list(messengers))
             .order_by("id")
             .limit(limit * 4)
         )
@@ -212,12 +213,11 @@ async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMe
     now = clock.now()
     until = now + LEASE
     ids = [row.id for row in rows]
-    await OutboxMessage.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        id__in=ids,
-        status=OutboxStatus.PENDING,
-        not_before__lte=now,
-    ).update(claimed_by=owner, claimed_until=until)
+    await (
+        due(now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), id__in=ids)
+        .update(claimed_by=owner, claimed_until=until)
+    )
     taken = set(
         await OutboxMessage.filter(id__in=ids, claimed_by=owner, claimed_until=until).values_list(
             "id", flat=True
