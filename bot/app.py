@@ -160,7 +160,7 @@ def build_application(
         raise ValueError(f"no token for {messenger}: set SKEDBOT_{messenger.upper()}_TOKEN")
     default_base, default_file = settings.base_urls(messenger)
     owner = inbox_owner or polling_owner(messenger)
-    processor = InboxProcessor(messenger, owner)
+    processor = InboxProcessor(messenger, owner, shared=inbox_owner is not None)
     client = settings.http_client
     rate = settings.rate(messenger)
     limiter = BudgetLimiter(  # one budget per token, whatever the number of processes
@@ -175,9 +175,7 @@ def build_application(
         .base_file_url(base_file_url or default_file)
         .rate_limiter(limiter)
         .request(new_request(client, connection_pool_size=256))
-        .get_updates_request(
-            InboxRequest(messenger, owner, processor, new_request(client, connection_pool_size=1))
-        )
+        .get_updates_request(InboxRequest(processor, new_request(client, connection_pool_size=1)))
         .concurrent_updates(processor)
         .build()
     )
@@ -205,6 +203,7 @@ def build_application(
         matcher_version=resources.matcher_version,
         document_retention_days=settings.document_retention_days,
     )
+    processor.deps = app.bot_data[KEY]
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app

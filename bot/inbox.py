@@ -6,15 +6,26 @@ Every update passes :func:`admit` before the messenger is told we have it (the w
 * an update python-telegram-bot cannot parse (an older or newer Bot API shape) is logged
   once, by id and error type only, and skipped: it must never hold up the updates behind it;
 * an update seen before (a webhook redelivery, a replay; on any process) is skipped;
-* anything else is written to ``inbound_update`` (``models.inbox``), claimed by this worker.
+* anything else is written to ``inbound_update`` (``models.inbox``), claimed by this worker,
+  and a citizen's message or button press is counted against their flood limit *now*, when
+  it arrives (``models.flood``): past the limit it is marked done and never handled, so a
+  flooder's backlog costs no handling and the window is the minute they sent in, not the
+  minute we got round to them. The verdict travels to the flood guard
+  (``handlers.guards``) in ``Deps.arrivals``.
 
 :class:`InboxProcessor` marks an update done once its handlers have run. A worker killed in
 between leaves its rows unfinished: when it starts again it takes its own leftovers at once,
 and any other worker takes them once the dead one's lease has run out (:func:`recover`).
 
 Polling goes through the same door: :class:`InboxRequest` is the ``getUpdates`` transport
-and admits what it fetched before PTB's updater computes the next offset; an update it
-skips is replaced by an empty one (only its ``update_id``) so that the offset moves past it.
+and admits what it fetched, as one batch, before PTB's updater computes the next offset; an
+update it skips is replaced by an empty one (only its ``update_id``) so that the offset moves
+past it.
+
+Finished updates are marked done in batches (:class:`DoneMarks`, every :data:`DONE_DELAY`):
+one UPDATE for all the updates a busy moment finished instead of one each. A worker killed
+within that moment handles those updates again when it restarts (the at-least-once window
+the inbox already had between an answer and its mark, a few milliseconds longer).
 """
 
 from __future__ import annotations
@@ -32,14 +43,15 @@ from telegram.request import BaseRequest
 
 from bot.metrics import handling
 from bot.workers import periodic
-from handlers.deps import KEY
+from handlers.deps import KEY, Deps
 from models import inbox
+from models.flood import Verdict, count_message
 from models.logcontext import log_context
 
 __all__ = [
+    "DoneMarks",
     "InboxProcessor",
     "InboxRequest",
-    "admit",
     "polling_owner",
     "recover",
     "sanitised",
@@ -59,6 +71,8 @@ ORDER_WAIT = 5.0
 
 Past it the update is handled anyway, so one update stuck on a hung worker (whose lease
 has not run out yet) delays its chat by a few seconds, never for good."""
+DONE_DELAY = 0.02
+"""Seconds finished updates wait to be marked done together (see the module doc)."""
 
 
 def webhook_owner(port: int) -> str:
@@ -133,11 +147,35 @@ async def _after_earlier(messenger: str, update: Update, key: object, owner: str
         log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
 
 
-async def _mark_done(messenger: str, update_id: int) -> None:
-    try:
-        await inbox.done(messenger, update_id)
-    except Exception as exc:  # the database is away: the update is handled again later
-        log.warning("update %s not marked done (%s)", update_id, type(exc).__name__)
+class DoneMarks:
+    """This process's finished updates, written down together every :data:`DONE_DELAY`.
+
+    One task at a time writes; marks that come while it writes go in its next round."""
+
+    def __init__(self, messenger: str) -> None:
+        self.messenger = messenger
+        self._pending: list[int] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def add(self, update_id: int) -> None:
+        self._pending.append(update_id)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_soon())
+
+    async def _write_soon(self) -> None:
+        while self._pending:
+            await asyncio.sleep(DONE_DELAY)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is pending now (also at shutdown, so a clean stop leaves nothing)."""
+        ids, self._pending = self._pending, []
+        if not ids:
+            return
+        try:
+            await inbox.done_many(self.messenger, ids)
+        except Exception as exc:  # the database is away: these are handled again later
+            log.warning("%d updates not marked done (%s)", len(ids), type(exc).__name__)
 
 
 def _update_id(update: object) -> int | None:
@@ -162,26 +200,29 @@ def _is_empty(update: object) -> bool:
     )
 
 
-async def admit(messenger: str, raw: Any, owner: str, bot: Bot | None = None) -> Update | None:
-    """The update to handle (bound to ``bot``), or None when it is to be acknowledged and
-    skipped."""
+def _parsed(messenger: str, raw: Any, bot: Bot | None) -> Update | None:
+    """The update PTB makes of ``raw`` (bound to ``bot``), or None when it cannot."""
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         log.warning("%s: an update without an update_id skipped", messenger)
         return None
-    raw = sanitised(raw)
     try:
-        update = Update.de_json(raw, bot)
+        return Update.de_json(raw, bot)
     except Exception as exc:  # whatever the library raises on a shape it does not know
         log.warning(
             "%s: unreadable update %s skipped (%s)", messenger, update_id, type(exc).__name__
         )
         return None
-    chat = _chat_column(_chat_key(update)) if update is not None else None
-    if update is None or not await inbox.admit(messenger, update_id, raw, owner, chat):
-        log.info("%s: update %s seen before, skipped", messenger, update_id)
+
+
+def _counted(update: Update) -> tuple[int, str | None] | None:
+    """(user, album) when the update counts against a citizen's flood limit: whatever a
+    user does in a private chat (messages, presses, edits); the photos of one album once."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE:
         return None
-    return update
+    message = update.effective_message
+    return user.id, message.media_group_id if message is not None else None
 
 
 class InboxRequest(BaseRequest):
@@ -189,11 +230,7 @@ class InboxRequest(BaseRequest):
 
     It wraps the HTTP client in use (``bot.transport``) and adds only the admission."""
 
-    def __init__(
-        self, messenger: str, owner: str, processor: InboxProcessor, inner: BaseRequest
-    ) -> None:
-        self.messenger = messenger
-        self.owner = owner
+    def __init__(self, processor: InboxProcessor, inner: BaseRequest) -> None:
         self.processor = processor
         self.inner = inner
 
@@ -215,35 +252,34 @@ class InboxRequest(BaseRequest):
         result = await super().post(url, request_data, **kwargs)
         if not isinstance(result, list):
             return result
-        admitted = []
-        for raw in result:
-            update_id = raw.get("update_id") if isinstance(raw, dict) else None
-            if await admit(self.messenger, raw, self.owner) is not None:
-                admitted.append(sanitised(raw))
-                self.processor.taken += 1
-            elif isinstance(update_id, int):
-                admitted.append({"update_id": update_id})  # move the offset past it
-        return admitted
+        return await self.processor.admit_batch(result)
 
 
 class InboxProcessor(BaseUpdateProcessor):
-    """Different chats at once, each chat's updates in order; each marked done afterwards.
+    """Admits updates; handles different chats at once, each chat's updates in order, and
+    marks each done afterwards.
 
     A slow document download or a slow group send holds up its own chat only. The order is
-    kept by a lock per chat and, across workers, by waiting for another worker's earlier
-    update of the chat (:func:`_after_earlier`), both *before* a working slot: a flooding
-    or waiting chat never fills the :data:`WORKING` slots that other citizens need.
+    kept by a lock per chat and, when other workers may hold the same chat's updates
+    (``shared``: webhook workers behind one address), by waiting for another worker's
+    earlier update of the chat (:func:`_after_earlier`), both *before* a working slot: a
+    flooding or waiting chat never fills the :data:`WORKING` slots that other citizens need.
+    A poller is alone with its token, so it never asks the database about other workers.
     :data:`ADMITTED` bounds the updates in progress at all (PTB's own semaphore); past it
     the webhook answers more slowly and polling fetches no more, so memory stays bounded.
     """
 
-    def __init__(self, messenger: str, owner: str = "") -> None:
+    def __init__(self, messenger: str, owner: str = "", *, shared: bool = True) -> None:
         super().__init__(max_concurrent_updates=ADMITTED)
         self.messenger = messenger
         self.owner = owner
         """This worker's name in the inbox: its own rows are kept in order by the locks."""
+        self.shared = shared
         self.taken = 0
         """Updates admitted by this process and not finished yet."""
+        self.deps: Deps | None = None
+        """The Application's :class:`Deps` (flood limit, ``arrivals``), set by ``bot.app``."""
+        self.done_marks = DoneMarks(messenger)
         self._working = asyncio.Semaphore(WORKING)
         self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
@@ -251,6 +287,63 @@ class InboxProcessor(BaseUpdateProcessor):
         """Wait until fewer than :data:`ADMITTED` updates are in progress."""
         while self.taken >= ADMITTED:
             await asyncio.sleep(0.05)
+
+    async def admit(self, raw: Any, bot: Bot | None = None) -> Update | None:
+        """The update to handle (bound to ``bot``), or None when it is to be acknowledged
+        and skipped (unreadable, seen before, or a flooder's past the notice)."""
+        raw = sanitised(raw) if isinstance(raw, dict) else raw
+        update = _parsed(self.messenger, raw, bot)
+        if update is None:
+            return None
+        chat = _chat_column(_chat_key(update))
+        if not await inbox.admit(self.messenger, update.update_id, raw, self.owner, chat):
+            log.info("%s: update %s seen before, skipped", self.messenger, update.update_id)
+            return None
+        return update if await self._arrived(update) else None
+
+    async def admit_batch(self, result: list[Any]) -> list[Any]:
+        """A ``getUpdates`` answer as PTB is to see it: each update admitted (one INSERT for
+        the batch), a skipped one replaced by its bare ``update_id``."""
+        result = [sanitised(raw) if isinstance(raw, dict) else raw for raw in result]
+        parsed = [(raw, _parsed(self.messenger, raw, None)) for raw in result]
+        rows = [
+            (update.update_id, raw, _chat_column(_chat_key(update)))
+            for raw, update in parsed
+            if update is not None
+        ]
+        new = await inbox.admit_many(self.messenger, rows, self.owner) if rows else set()
+        admitted: list[Any] = []
+        skipped = len(rows) - len(new)
+        for raw, update in parsed:
+            if update is not None and update.update_id in new:
+                new.discard(update.update_id)  # a replay inside the same batch is skipped too
+                if await self._arrived(update):
+                    admitted.append(raw)
+                    self.taken += 1
+                    continue
+            if isinstance(raw, dict) and isinstance(raw.get("update_id"), int):
+                admitted.append({"update_id": raw["update_id"]})  # move the offset past it
+        if skipped:
+            log.info("%s: %d updates seen before, skipped", self.messenger, skipped)
+        return admitted
+
+    async def _arrived(self, update: Update) -> bool:
+        """Count a citizen's update against the flood limit as it arrives; False when it is
+        past the limit and already warned about (marked done, never handled)."""
+        counted = _counted(update)
+        if counted is None or self.deps is None:
+            return True
+        user, album = counted
+        try:
+            verdict = await count_message(self.messenger, user, self.deps.flood_limit, album)
+        except Exception as exc:  # the database is away: the guard counts it when handled
+            log.warning("update %s not counted (%s)", update.update_id, type(exc).__name__)
+            return True
+        if verdict is Verdict.DROP:
+            self.done_marks.add(update.update_id)
+            return False
+        self.deps.arrivals[update.update_id] = verdict
+        return True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         if _is_empty(update):
@@ -261,7 +354,7 @@ class InboxProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock:
-                if isinstance(update, Update):
+                if self.shared and isinstance(update, Update):
                     await _after_earlier(self.messenger, update, key, self.owner)
                 async with self._working:
                     with (
@@ -277,13 +370,16 @@ class InboxProcessor(BaseUpdateProcessor):
                 self._chats[key] = (lock, users - 1)
             if isinstance(update, Update):
                 self.taken = max(self.taken - 1, 0)
-                await _mark_done(self.messenger, update.update_id)
+                if self.deps is not None:
+                    self.deps.arrivals.pop(update.update_id, None)
+                self.done_marks.add(update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to open."""
 
     async def shutdown(self) -> None:
-        """Nothing to close."""
+        """Write the last done marks."""
+        await self.done_marks.flush()
 
 
 async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bool) -> int:  # type: ignore[type-arg]

@@ -111,7 +111,9 @@ class Settings(BaseSettings):
         8, description="Hour (Asia/Tehran) of the staff's daily digest on working days, 24 = none"
     )
     flood_limit: int = Field(
-        30, description="Messages and button presses per user per minute before throttling"
+        30,
+        description="Messages and button presses per user per minute, counted when they "
+        "arrive and shared by every process; past it one slow-down notice, then silence",
     )
     office_hours: str = Field(
         "07:00-14:30",

@@ -26,7 +26,6 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.health import Readiness, add_health_routes
-from bot.inbox import admit
 from bot.messengers import MESSENGERS
 from bot.runtime import serving, wait_for_stop
 from bot.settings import Settings
@@ -77,7 +76,7 @@ async def receive_update(request: web.Request) -> web.Response:
         return web.Response(status=400, text="bad update")
     processor = app.update_processor
     await processor.room()  # type: ignore[attr-defined]  # past the bound, answer later
-    update = await admit(name, data, app.bot_data[KEY].inbox_owner, app.bot)
+    update = await processor.admit(data, app.bot)  # type: ignore[attr-defined]
     if update is not None:
         processor.taken += 1  # type: ignore[attr-defined]
         await app.update_queue.put(update)

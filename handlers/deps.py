@@ -8,10 +8,11 @@ inward: handlers never import the wiring.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING
 
+from models.flood import Verdict
 from models.sla import DEFAULT_REMINDER_DAYS
 
 if TYPE_CHECKING:
@@ -68,6 +69,9 @@ class Deps:
     """The tags' version the ``matcher`` was built with (``bot.learning`` rebuilds on change)."""
     document_retention_days: int = 90
     """Days a closed request's documents are kept (``bot.privacy_jobs``); 0 = forever."""
+    arrivals: dict[int, Verdict] = field(default_factory=dict)
+    """Flood verdicts taken when updates arrived (``bot.inbox``), by ``update_id``, until
+    they are handled: the guard says "slow down" for the one that went over."""
 
     def is_operator(self, user_id: int) -> bool:
         """May press the desk's buttons and use its commands (admins included)."""

@@ -9,7 +9,9 @@ Every update passes :data:`CHECKS` first, in order; a check that drops the updat
    go on; a member pressing a forged citizen button there gets an empty answer, and no
    citizen screen is posted and nothing stored changes.
 2. :func:`flood_check`: per-citizen rate limit, shared by every process
-   (``models.flood``).
+   (``models.flood``). The count is taken when the update arrives (``bot.inbox``); a
+   flooder's updates past the notice never get here, and the one over the limit carries
+   the verdict to say "slow down" once.
 3. :func:`ignore_edits`: an edited message is never a new answer. Messengers send the new
    text of an old message; taken as the reply to the step open *now*, it stored an edited
    national code as an amperage. The citizen is told edits are not read.
@@ -37,7 +39,7 @@ from handlers.operator import DESK, OP
 from handlers.sla.pick import OPDOC
 from handlers.tagging import TAG
 from models.dialog import StaleDialog
-from models.flood import Verdict, count_message
+from models.flood import Verdict
 
 __all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
 
@@ -53,16 +55,15 @@ presser themselves."""
 
 
 async def flood_check(update: Update, context: Context) -> None:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != chat.PRIVATE:
+    """Say "slow down" for the update that went over the limit when it arrived.
+
+    An update without a verdict was counted by the worker that first took it (and is
+    handled here after that worker died), so it goes on."""
+    verdict = deps(context).arrivals.get(update.update_id)
+    if verdict is None or verdict is Verdict.ALLOW:
         return
-    d = deps(context)
-    message = update.effective_message
-    album = message.media_group_id if message is not None else None
-    verdict = await count_message(d.messenger, user.id, d.flood_limit, album=album)
-    if verdict is Verdict.ALLOW:
-        return
-    if verdict is Verdict.WARN:
+    chat = update.effective_chat
+    if verdict is Verdict.WARN and chat is not None:
         await context.bot.send_message(chat.id, texts.FLOOD)
     raise ApplicationHandlerStop
 

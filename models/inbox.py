@@ -33,7 +33,9 @@ __all__ = [
     "LEASE",
     "InboundUpdate",
     "admit",
+    "admit_many",
     "done",
+    "done_many",
     "earlier_unfinished",
     "purge_finished",
     "reclaim",
@@ -90,6 +92,58 @@ async def admit(
     except IntegrityError:
         return False
     return True
+
+
+async def admit_many(
+    messenger: str, updates: list[tuple[int, dict[str, Any], int | None]], owner: str
+) -> set[int]:
+    """Write a batch of updates down (``(update_id, payload, chat)`` each, as :func:`admit`);
+    returns the ids that were new.
+
+    One look for the ids already known and one multi-row INSERT, instead of a round trip per
+    update: a ``getUpdates`` answer under load holds up to 100. Should another process insert
+    one of them in between (only a replay through a webhook could), the batch falls back to
+    :func:`admit` one by one, which settles each on the unique key."""
+    ids = [update_id for update_id, _, _ in updates]
+    known = set(
+        await InboundUpdate.filter(messenger=messenger, update_id__in=ids).values_list(
+            "update_id", flat=True
+        )
+    )
+    fresh = {update_id: (payload, chat) for update_id, payload, chat in updates}
+    for update_id in known:
+        fresh.pop(update_id, None)
+    if not fresh:
+        return set()
+    until = clock.now() + LEASE
+    try:
+        await InboundUpdate.bulk_create(
+            [
+                InboundUpdate(
+                    messenger=messenger,
+                    update_id=update_id,
+                    chat=chat,
+                    payload=json.dumps(payload, ensure_ascii=True),
+                    claimed_by=owner,
+                    claimed_until=until,
+                )
+                for update_id, (payload, chat) in fresh.items()
+            ]
+        )
+    except IntegrityError:
+        return {
+            update_id
+            for update_id, (payload, chat) in fresh.items()
+            if await admit(messenger, update_id, payload, owner, chat)
+        }
+    return set(fresh)
+
+
+async def done_many(messenger: str, update_ids: list[int]) -> None:
+    """:func:`done` for several updates in one UPDATE."""
+    await InboundUpdate.filter(messenger=messenger, update_id__in=update_ids).update(
+        done_at=clock.now(), payload="", claimed_until=None
+    )
 
 
 async def done(messenger: str, update_id: int) -> None:

@@ -20,9 +20,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 
-from hazm import Normalizer
-from hazm.constants import TRANSLATION_DST, TRANSLATION_SRC
-
+from nlp.hazm_slim import TRANSLATION_DST, TRANSLATION_SRC, Normalizer
 from nlp.latin import LatinConverter
 
 __all__ = ["ZWNJ", "TextNormalizer", "fold_digits"]
