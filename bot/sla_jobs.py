@@ -138,17 +138,34 @@ async def close_unanswered(d: Deps, now: datetime) -> int:
     return closed
 
 
+def _warning_due(request: ServiceRequest, now: datetime) -> bool:
+    """Is a 75% or a breach warning owed for ``request`` now (whatever was sent before)?"""
+    state = sla.clock_of(request, now)
+    if state.deadline is None or not state.total_days:
+        return False  # instant (آنی) services and urgent reports have no working-day clock
+    return now > state.deadline or (state.used_share >= sla.WARN_SHARE and not request.warned_75)
+
+
 async def warn_staff(d: Deps, now: datetime) -> int:
-    """75% of the promised working days used, and the deadline passed: once each."""
+    """75% of the promised working days used, and the deadline passed: once each.
+
+    Every running request's clock is read each round, so the rows are read bare first (no
+    citizen, no service): a round with thousands of open requests and nothing to say then
+    costs one light query, not thousands of rows and their relations every minute in every
+    process. Only the requests owed a warning are read whole."""
     if d.operator_chat_id is None:
         return 0
-    running = await _requests(
-        d,
+    clocks = await ServiceRequest.filter(
+        citizen__messenger=d.messenger,
         status__in=[s for s in OPEN_STATUSES if s != RequestStatus.NEEDS_DOCUMENTS],
         deadline__isnull=False,
         terms__isnull=False,  # filed with recorded terms (not rows older than the SLA clock)
         warned_breach=False,
-    )
+    ).only("id", "deadline", "terms", "paused_at", "warned_75")
+    due = [request.id for request in clocks if _warning_due(request, now)]
+    if not due:
+        return 0
+    running = await _requests(d, id__in=due)
     told = 0
     for request in running:
         state = sla.clock_of(request, now)
