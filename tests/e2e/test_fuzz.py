@@ -20,7 +20,8 @@ from models.dialog import DialogState
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.test_apply import begin, press
 
-UPDATES = 2000
+UPDATES = 5000
+"""Per messenger: the suite sends 10,000 in all (Telegram and Bale each get their own)."""
 SEED = 1405
 BYSTANDER = 424242
 REPLAYED = 515151
