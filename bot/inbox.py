@@ -1,7 +1,7 @@
 """Taking updates in: written down before acknowledged, skipped when unreadable or replayed.
 
-Every update passes :func:`admit` before the messenger is told we have it (the webhook's
-200, the next ``getUpdates`` offset):
+Every update passes :meth:`InboxProcessor.admit` (a polled batch: ``admit_batch``) before
+the messenger is told we have it (the webhook's 200, the next ``getUpdates`` offset):
 
 * an update python-telegram-bot cannot parse (an older or newer Bot API shape) is logged
   once, by id and error type only, and skipped: it must never hold up the updates behind it;
