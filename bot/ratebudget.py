@@ -23,8 +23,9 @@ from typing import Any
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter
 
+from models.logcontext import current
 from models.outbox import Priority
-from models.ratebudget import Bucket, take_many
+from models.ratebudget import Bucket, Turn, take_many
 
 __all__ = ["BudgetLimiter", "current_priority", "sending_as"]
 
@@ -107,9 +108,13 @@ class BudgetLimiter(AIORateLimiter):
         queue behind it first come, first served (an asyncio Lock wakes its waiters in
         order): answers leave in the order they were ready, not in the order of whoever's
         sleep happened to end first."""
+        self._turn = Turn()
+        """This process's place in the order across processes (``models.ratebudget``)."""
 
-    async def acquire(self, priority: Priority) -> None:
-        """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones)."""
+    async def acquire(self, priority: Priority, update: int | None = None) -> None:
+        """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones).
+
+        ``update`` is the update this send answers, if it is a reply to one."""
         bulk = priority >= Priority.BULK
         self._queued[bulk] += 1
         try:
@@ -122,7 +127,10 @@ class BudgetLimiter(AIORateLimiter):
                     # enough for the sends queued behind this one too, if the bucket has them:
                     # under a backlog one database write serves several answers
                     most = max(self.batch, self._queued[bulk])
-                    got, pause = await take_many(self.key, self.bucket, bulk=bulk, most=most)
+                    got, pause = await take_many(
+                        self.key, self.bucket, bulk=bulk, most=most, turn=self._turn,
+                        update=update,
+                    )  # fmt: skip
                     if got:
                         self._spare[bulk] = (got - 1, time.monotonic())
                         return
@@ -140,8 +148,10 @@ class BudgetLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         priority = current_priority()
+        # a citizen's answer knows its update (the handler's task); the dispatcher's rows not
+        update = None if _dispatched.get() else current()[0]
         if endpoint.lower() in SPENDING:
-            await self.acquire(priority)
+            await self.acquire(priority, update)
         if priority >= Priority.BULK:
             return await callback(*args, **kwargs)  # the dispatcher retries (see above)
         if _dispatched.get():
@@ -161,7 +171,7 @@ class BudgetLimiter(AIORateLimiter):
                     raise
                 await asyncio.sleep(RATE_LIMIT_PAUSE)
                 if endpoint.lower() in SPENDING:
-                    await self.acquire(priority)
+                    await self.acquire(priority, update)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _is_rate_limit(self, exc: BadRequest) -> bool:
