@@ -16,7 +16,7 @@ from models import outbox
 from models.ratebudget import RateBudgetRow
 
 RATE = 2.0  # a token every half second: the notices queue while the citizen writes
-NOTICES = 4
+NOTICES = 6
 STAFF = [-1002001 - i for i in range(NOTICES)]  # one chat each: one dispatcher round
 
 
