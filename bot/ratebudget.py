@@ -6,11 +6,12 @@ the bot's shared budget (:mod:`models.ratebudget`), so that all processes sendin
 token stay under one rate. The outbox dispatcher marks the sends it makes with their
 priority (:func:`sending_as`); everything else (a citizen's answer) is a reply.
 
-The sends of one process wait for the budget in one queue per kind (bulk or not), ordered
-replies first, then by the update they answer (the messenger's arrival order), then first
-come: a notice the dispatcher queued never goes before a reply queued after it, and a
-citizen whose update took longer to handle is not passed by those who came later. Across
-processes the budget row keeps the same order (:class:`models.ratebudget.Turn`).
+The sends of one process wait for the budget in one queue per kind (bulk or not), replies
+first, then first come, first served: a notice the dispatcher queued never goes before a
+reply queued after it. (Not by update id within a process: a flooding chat's messages,
+handled one after another, would each come in with an old id and pass everyone.) Across
+processes the budget row gives the next token to the oldest update waiting in any
+(:class:`models.ratebudget.Turn`).
 
 Bulk sends are not retried here on a 429: the dispatcher reschedules the row after the
 pause the messenger asked for, and the process keeps sending the others, instead of
@@ -89,8 +90,8 @@ def sending_as(priority: Priority) -> Iterator[None]:
         _priority.reset(token)
 
 
-Order = tuple[int, float, int]
-"""A waiting send's place: priority, update id (inf without one), arrival."""
+Order = tuple[int, int]
+"""A waiting send's place: priority, then arrival."""
 
 
 class _Gate:
@@ -172,7 +173,7 @@ class BudgetLimiter(AIORateLimiter):
         ``update`` is the update this send answers, if it is a reply to one."""
         bulk = priority >= Priority.BULK
         gate = self._gates[bulk]
-        order = (int(priority), float("inf") if update is None else update, next(self._arrivals))
+        order = (int(priority), next(self._arrivals))
         self._queued[bulk] += 1
         try:
             while not await self._poll(gate, order, bulk, update):
