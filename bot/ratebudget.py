@@ -6,6 +6,13 @@ the bot's shared budget (:mod:`models.ratebudget`), so that all processes sendin
 token stay under one rate. The outbox dispatcher marks the sends it makes with their
 priority (:func:`sending_as`); everything else (a citizen's answer) is a reply.
 
+The sends of one process wait for the budget in one queue per kind (bulk or not), replies
+first, then first come, first served: a notice the dispatcher queued never goes before a
+reply queued after it. (Not by update id within a process: a flooding chat's messages,
+handled one after another, would each come in with an old id and pass everyone.) Across
+processes the budget row gives the next token to the oldest update waiting in any
+(:class:`models.ratebudget.Turn`).
+
 Bulk sends are not retried here on a 429: the dispatcher reschedules the row after the
 pause the messenger asked for, and the process keeps sending the others, instead of
 freezing every send of the process for the pause.
@@ -16,15 +23,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import heapq
+import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter
 
+from models.logcontext import current
 from models.outbox import Priority
-from models.ratebudget import Bucket, take_many
+from models.ratebudget import Bucket, Turn, take_many
 
 __all__ = ["BudgetLimiter", "current_priority", "sending_as"]
 
@@ -80,6 +90,54 @@ def sending_as(priority: Priority) -> Iterator[None]:
         _priority.reset(token)
 
 
+Order = tuple[int, int]
+"""A waiting send's place: priority, then arrival."""
+
+
+class _Gate:
+    """One holder at a time; the others are let in smallest :data:`Order` first.
+
+    An ``asyncio.Lock`` lets waiters in first come, first served: a notice queued first
+    would go before the reply queued after it."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: list[tuple[Order, asyncio.Future[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def __call__(self, order: Order) -> AsyncIterator[None]:
+        if self._held:
+            entry = (order, asyncio.get_running_loop().create_future())
+            heapq.heappush(self._waiting, entry)
+            try:
+                await entry[1]
+            except asyncio.CancelledError:
+                if entry[1].done() and not entry[1].cancelled():
+                    self._release()  # let in just as it was cancelled: pass it on
+                else:
+                    self._waiting.remove(entry)
+                    heapq.heapify(self._waiting)
+                raise
+        else:
+            self._held = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    def first_waiting(self, order: Order) -> bool:
+        """Someone waiting goes before ``order``."""
+        return bool(self._waiting) and self._waiting[0][0] < order
+
+    def _release(self) -> None:
+        while self._waiting:
+            _, future = heapq.heappop(self._waiting)
+            if not future.done():
+                future.set_result(None)  # the gate passes to it, still held
+                return
+        self._held = False
+
+
 class BudgetLimiter(AIORateLimiter):
     """AIORateLimiter behind one shared token bucket per bot token."""
 
@@ -102,33 +160,48 @@ class BudgetLimiter(AIORateLimiter):
         self.batch = max(1, int(bucket.rate * HOLD))
         self._spare: dict[bool, tuple[int, float]] = {}  # bulk? -> (tokens, taken at)
         self._queued = {False: 0, True: 0}  # sends of this process waiting, per kind
-        self._gates = {False: asyncio.Lock(), True: asyncio.Lock()}
+        self._gates = {False: _Gate(), True: _Gate()}
         """Per kind (bulk or not), one waiter of this process polls the bucket and the others
-        queue behind it first come, first served (an asyncio Lock wakes its waiters in
-        order): answers leave in the order they were ready, not in the order of whoever's
-        sleep happened to end first."""
+        wait behind it in :data:`Order`: not in the order of whoever's sleep happened to
+        end first."""
+        self._turn = Turn()
+        self._arrivals = itertools.count()
 
-    async def acquire(self, priority: Priority) -> None:
-        """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones)."""
+    async def acquire(self, priority: Priority, update: int | None = None) -> None:
+        """Until a token of the shared budget is ours (see :data:`HOLD` for the spare ones).
+
+        ``update`` is the update this send answers, if it is a reply to one."""
         bulk = priority >= Priority.BULK
+        gate = self._gates[bulk]
+        order = (int(priority), next(self._arrivals))
         self._queued[bulk] += 1
         try:
-            async with self._gates[bulk]:
-                spare, taken_at = self._spare.get(bulk, (0, 0.0))
-                if spare > 0 and time.monotonic() - taken_at < HOLD:
-                    self._spare[bulk] = (spare - 1, taken_at)
-                    return
-                while True:
-                    # enough for the sends queued behind this one too, if the bucket has them:
-                    # under a backlog one database write serves several answers
-                    most = max(self.batch, self._queued[bulk])
-                    got, pause = await take_many(self.key, self.bucket, bulk=bulk, most=most)
-                    if got:
-                        self._spare[bulk] = (got - 1, time.monotonic())
-                        return
-                    await asyncio.sleep(min(pause, MAX_WAIT))
+            while not await self._poll(gate, order, bulk, update):
+                pass  # a more urgent send came: it polls, this one waits its turn again
         finally:
             self._queued[bulk] -= 1
+
+    async def _poll(self, gate: _Gate, order: Order, bulk: bool, update: int | None) -> bool:
+        """Hold the gate and look at the bucket until a token is ours (True), or until a
+        send that goes first is waiting behind us (False)."""
+        async with gate(order):
+            spare, taken_at = self._spare.get(bulk, (0, 0.0))
+            if spare > 0 and time.monotonic() - taken_at < HOLD:
+                self._spare[bulk] = (spare - 1, taken_at)
+                return True
+            while True:
+                # enough for the sends queued behind this one too, if the bucket has them:
+                # under a backlog one database write serves several answers
+                most = max(self.batch, self._queued[bulk])
+                got, pause = await take_many(
+                    self.key, self.bucket, bulk=bulk, most=most, turn=self._turn, update=update
+                )
+                if got:
+                    self._spare[bulk] = (got - 1, time.monotonic())
+                    return True
+                await asyncio.sleep(min(pause, MAX_WAIT))
+                if gate.first_waiting(order):
+                    return False
 
     async def process_request(  # type: ignore[override]
         self,
@@ -140,8 +213,10 @@ class BudgetLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         priority = current_priority()
+        # a citizen's answer knows its update (the handler's task); the dispatcher's rows not
+        update = None if _dispatched.get() else current()[0]
         if endpoint.lower() in SPENDING:
-            await self.acquire(priority)
+            await self.acquire(priority, update)
         if priority >= Priority.BULK:
             return await callback(*args, **kwargs)  # the dispatcher retries (see above)
         if _dispatched.get():
@@ -161,7 +236,7 @@ class BudgetLimiter(AIORateLimiter):
                     raise
                 await asyncio.sleep(RATE_LIMIT_PAUSE)
                 if endpoint.lower() in SPENDING:
-                    await self.acquire(priority)
+                    await self.acquire(priority, update)
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _is_rate_limit(self, exc: BadRequest) -> bool:
