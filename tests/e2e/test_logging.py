@@ -22,6 +22,25 @@ MOBILE = "09131234567"
 NAMES = ("مریم", "کرمانی‌نژاد", "maryam_kn", "رضا", "operator_reza")
 
 
+def assert_no_secrets(output: str) -> None:
+    """None of the token, the citizen's identifiers (Latin or Persian digits) or the names
+    of the journeys here is in ``output``; the failure shows the lines that hold one."""
+    secrets = [
+        TOKEN,
+        TOKEN.split(":", 1)[1],
+        NATIONAL_CODE,
+        to_persian_digits(NATIONAL_CODE),
+        MOBILE,
+        MOBILE[1:],  # as +98…/98… too
+        BILL_ID,
+        to_persian_digits(BILL_ID),
+        *NAMES,
+    ]
+    leaked = {secret: output.count(secret) for secret in secrets if secret in output}
+    lines = [line[:300] for line in output.splitlines() if any(s in line for s in leaked)]
+    assert leaked == {}, "\n".join(lines[:5])
+
+
 @pytest.fixture
 def debug_output() -> Iterator[io.StringIO]:
     """Everything logged at DEBUG through the project's root handler, while the test runs."""
@@ -64,20 +83,7 @@ async def test_debug_journey_logs_no_token_and_no_personal_data(harness, debug_o
 
     output = debug_output.getvalue()
     assert "Bot API endpoint" in output and "SELECT" in output  # PTB and Tortoise at DEBUG
-    secrets = [
-        TOKEN,
-        TOKEN.split(":", 1)[1],
-        NATIONAL_CODE,
-        to_persian_digits(NATIONAL_CODE),
-        MOBILE,
-        MOBILE[1:],  # as +98…/98… too
-        BILL_ID,
-        to_persian_digits(BILL_ID),
-        *NAMES,
-    ]
-    leaked = {secret: output.count(secret) for secret in secrets if secret in output}
-    lines = [line[:300] for line in output.splitlines() if any(s in line for s in leaked)]
-    assert leaked == {}, "\n".join(lines[:5])
+    assert_no_secrets(output)
 
 
 @pytest.mark.parametrize(
