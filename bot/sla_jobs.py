@@ -138,12 +138,17 @@ async def close_unanswered(d: Deps, now: datetime) -> int:
     return closed
 
 
-def _warning_due(request: ServiceRequest, now: datetime) -> bool:
-    """Is a 75% or a breach warning owed for ``request`` now (whatever was sent before)?"""
+def _owed_warning(request: ServiceRequest, now: datetime) -> tuple[str, sla.Clock] | None:
+    """The warning ``request`` is owed now (its flag, and the clock it was read from), or
+    None: the breach once the deadline passed, the 75% one before that."""
     state = sla.clock_of(request, now)
     if state.deadline is None or not state.total_days:
-        return False  # instant (آنی) services and urgent reports have no working-day clock
-    return now > state.deadline or (state.used_share >= sla.WARN_SHARE and not request.warned_75)
+        return None  # instant (آنی) services and urgent reports have no working-day clock
+    if now > state.deadline:
+        return "warned_breach", state
+    if state.used_share >= sla.WARN_SHARE and not request.warned_75:
+        return "warned_75", state
+    return None
 
 
 async def warn_staff(d: Deps, now: datetime) -> int:
@@ -162,27 +167,25 @@ async def warn_staff(d: Deps, now: datetime) -> int:
         terms__isnull=False,  # filed with recorded terms (not rows older than the SLA clock)
         warned_breach=False,
     ).only("id", "deadline", "terms", "paused_at", "warned_75")
-    due = [request.id for request in clocks if _warning_due(request, now)]
+    due = [request.id for request in clocks if _owed_warning(request, now) is not None]
     if not due:
         return 0
-    running = await _requests(d, id__in=due)
     told = 0
-    for request in running:
-        state = sla.clock_of(request, now)
-        if state.deadline is None or not state.total_days:
-            continue  # instant (آنی) services and urgent reports have no working-day clock
-        if now > state.deadline:
-            flag, key = "warned_breach", f"breach:{request.id}"
+    for request in await _requests(d, id__in=due):
+        owed = _owed_warning(request, now)  # read again: the whole row may have moved since
+        if owed is None:
+            continue
+        flag, state = owed
+        if flag == "warned_breach":
+            key = f"breach:{request.id}"
             text = texts.WARN_BREACH.format(
                 late=fa(max(-(state.remaining_days or 0), 1)), **_staff_fields(request)
             )
-        elif state.used_share >= sla.WARN_SHARE and not request.warned_75:
-            flag, key = "warned_75", f"warn75:{request.id}"
+        else:
+            key = f"warn75:{request.id}"
             text = texts.WARN_75.format(
                 left=fa(state.remaining_days or 0), **_staff_fields(request)
             )
-        else:
-            continue
         async with in_transaction():
             changes = {flag: True} | ({"warned_75": True} if flag == "warned_breach" else {})
             claimed = await ServiceRequest.filter(id=request.id, **{flag: False}).update(**changes)
