@@ -18,7 +18,7 @@ they take to answer; finished keys are purged after :data:`KEEP_FINISHED`.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import fields
@@ -81,17 +81,29 @@ async def admit(
     order; None for an update that belongs to nobody. One INSERT in autocommit: a replay
     fails on the unique key and changes nothing."""
     try:
-        await InboundUpdate.create(
-            messenger=messenger,
-            update_id=update_id,
-            chat=chat,
-            payload=json.dumps(payload, ensure_ascii=True),
-            claimed_by=owner,
-            claimed_until=clock.now() + LEASE,
-        )
+        await _unfinished(messenger, update_id, payload, owner, chat).save()
     except IntegrityError:
         return False
     return True
+
+
+def _unfinished(
+    messenger: str,
+    update_id: int,
+    payload: dict[str, Any],
+    owner: str,
+    chat: int | None,
+    until: datetime | None = None,
+) -> InboundUpdate:
+    """The row of an update just taken in, claimed by ``owner`` for a :data:`LEASE`."""
+    return InboundUpdate(
+        messenger=messenger,
+        update_id=update_id,
+        chat=chat,
+        payload=json.dumps(payload, ensure_ascii=True),
+        claimed_by=owner,
+        claimed_until=until or clock.now() + LEASE,
+    )
 
 
 async def admit_many(
@@ -119,14 +131,7 @@ async def admit_many(
     try:
         await InboundUpdate.bulk_create(
             [
-                InboundUpdate(
-                    messenger=messenger,
-                    update_id=update_id,
-                    chat=chat,
-                    payload=json.dumps(payload, ensure_ascii=True),
-                    claimed_by=owner,
-                    claimed_until=until,
-                )
+                _unfinished(messenger, update_id, payload, owner, chat, until)
                 for update_id, (payload, chat) in fresh.items()
             ]
         )
@@ -140,17 +145,16 @@ async def admit_many(
 
 
 async def done_many(messenger: str, update_ids: list[int]) -> None:
-    """:func:`done` for several updates in one UPDATE."""
+    """Handled (or given up), in one UPDATE: forget their content, keep their keys for
+    redeliveries."""
     await InboundUpdate.filter(messenger=messenger, update_id__in=update_ids).update(
         done_at=clock.now(), payload="", claimed_until=None
     )
 
 
 async def done(messenger: str, update_id: int) -> None:
-    """Handled (or given up): forget its content, keep its key for redeliveries."""
-    await InboundUpdate.filter(messenger=messenger, update_id=update_id).update(
-        done_at=clock.now(), payload="", claimed_until=None
-    )
+    """:func:`done_many` for one update."""
+    await done_many(messenger, [update_id])
 
 
 async def earlier_unfinished(messenger: str, chat: int, update_id: int, owner: str) -> bool:
