@@ -45,7 +45,7 @@ from bot.metrics import handling
 from bot.workers import periodic
 from handlers.deps import KEY, Deps
 from models import inbox
-from models.flood import Verdict, count_message
+from models.flood import Verdict, count_message, count_messages
 from models.logcontext import log_context
 
 __all__ = [
@@ -312,12 +312,14 @@ class InboxProcessor(BaseUpdateProcessor):
             if update is not None
         ]
         new = await inbox.admit_many(self.messenger, rows, self.owner) if rows else set()
+        fresh = [update for _, update in parsed if update is not None and update.update_id in new]
+        counted = await self._count_firsts(fresh)
         admitted: list[Any] = []
         skipped = len(rows) - len(new)
         for raw, update in parsed:
             if update is not None and update.update_id in new:
                 new.discard(update.update_id)  # a replay inside the same batch is skipped too
-                if await self._arrived(update):
+                if await self._arrived(update, counted.get(update.update_id)):
                     admitted.append(raw)
                     self.taken += 1
                     continue
@@ -327,15 +329,37 @@ class InboxProcessor(BaseUpdateProcessor):
             log.info("%s: %d updates seen before, skipped", self.messenger, skipped)
         return admitted
 
-    async def _arrived(self, update: Update) -> bool:
-        """Count a citizen's update against the flood limit as it arrives; False when it is
-        past the limit and already warned about (marked done, never handled)."""
+    async def _count_firsts(self, updates: list[Update]) -> dict[int, Verdict]:
+        """Count each citizen's first message of a polled batch at once (one statement for
+        the usual case, ``models.flood.count_messages``): update id → verdict. Their later
+        ones in the batch, and albums, are counted one by one in :meth:`_arrived`."""
+        if self.deps is None:
+            return {}
+        firsts: dict[int, int] = {}
+        for update in updates:
+            counted = _counted(update)
+            if counted is not None and counted[1] is None:
+                firsts.setdefault(counted[0], update.update_id)
+        if not firsts:
+            return {}
+        try:
+            verdicts = await count_messages(self.messenger, list(firsts), self.deps.flood_limit)
+        except Exception as exc:  # the database is away: counted one by one, or by the guard
+            log.warning("%d updates not counted together (%s)", len(firsts), type(exc).__name__)
+            return {}
+        return {firsts[user]: verdict for user, verdict in verdicts.items()}
+
+    async def _arrived(self, update: Update, verdict: Verdict | None = None) -> bool:
+        """Count a citizen's update against the flood limit as it arrives (unless it was,
+        with its batch: ``verdict``); False when it is past the limit and already warned
+        about (marked done, never handled)."""
         counted = _counted(update)
         if counted is None or self.deps is None:
             return True
         user, album = counted
         try:
-            verdict = await count_message(self.messenger, user, self.deps.flood_limit, album)
+            if verdict is None:
+                verdict = await count_message(self.messenger, user, self.deps.flood_limit, album)
         except Exception as exc:  # the database is away: the guard counts it when handled
             log.warning("update %s not counted (%s)", update.update_id, type(exc).__name__)
             return True

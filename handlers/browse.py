@@ -64,7 +64,7 @@ async def on_button(update: Update, context: Context) -> None:
         )
         return
     if cb.feature == keyboards.SVC.name and cb.action == "card":
-        service = await Service.get_or_none(code=cb.arg, active=True)
+        service = await Service.offered(cb.arg)
         if service is None:
             await query.answer(texts.SERVICE_GONE, show_alert=True)
             return

@@ -62,12 +62,7 @@ def query_of(update: Update) -> CallbackQuery:
 async def citizen_of(update: Update, context: Context) -> Citizen:
     """The citizen behind this update, created on first contact (one SELECT afterwards)."""
     user, chat = sender_of(update)
-    citizen, _ = await Citizen.get_or_create(
-        messenger=deps(context).messenger,
-        user_id=user.id,
-        defaults={"chat_id": chat.id, "first_name": (user.first_name or "")[:128]},
-    )
-    return citizen
+    return await Citizen.of(deps(context).messenger, user.id, chat.id, user.first_name or "")
 
 
 async def pressed_own_request(

@@ -70,7 +70,7 @@ async def handle_text(update: Update, context: Context, text: str) -> None:
         await outages.answer_schedule(update, context)  # the citizen's areas, or subscribe
         return
     if result.decision == "service":
-        service = await Service.get_or_none(code=result.best, active=True)
+        service = await Service.offered(result.best)
         if service is not None:
             await send_card(update, context, service)
             return

@@ -74,7 +74,7 @@ async def on_button(update: Update, context: Context) -> None:
             await query.edit_message_reply_markup(keyboards.rows(buttons, width=2))
         return
     if cb.action == "set":
-        service = await Service.get_or_none(code=cb.arg, active=True)
+        service = await Service.offered(cb.arg)
         text = getattr(message, "text", None)
         if service is None or not text or d.matcher is None:
             await query.answer(texts.NO_TEXT, show_alert=True)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models import rawsql
+
 if TYPE_CHECKING:
     from models.request import ServiceRequest
 
@@ -46,3 +48,17 @@ class Citizen(Model):
 
     def __str__(self) -> str:
         return f"{self.messenger}:{self.user_id}"
+
+    @classmethod
+    async def of(cls, messenger: str, user_id: int, chat_id: int, first_name: str) -> Citizen:
+        """The citizen, created on first contact. Read on every citizen update, so the usual
+        case (they wrote before) is one SQL statement (see ``models.rawsql``)."""
+        found = await rawsql.first(cls, '"messenger"=? AND "user_id"=?', [messenger, user_id])
+        if found is not None:
+            return found
+        citizen, _ = await cls.get_or_create(
+            messenger=messenger,
+            user_id=user_id,
+            defaults={"chat_id": chat_id, "first_name": first_name[:128]},
+        )
+        return citizen

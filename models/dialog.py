@@ -15,6 +15,8 @@ from typing import Any
 from tortoise import fields, timezone
 from tortoise.models import Model
 
+from models import rawsql
+
 __all__ = ["DialogMoved", "DialogState", "StaleDialog"]
 
 
@@ -48,7 +50,8 @@ class DialogState(Model):
 
     @classmethod
     async def current(cls, messenger: str, user_id: int) -> DialogState | None:
-        return await cls.get_or_none(messenger=messenger, user_id=user_id)
+        """Read on every citizen update, so written as SQL (see ``models.rawsql``)."""
+        return await rawsql.first(cls, '"messenger"=? AND "user_id"=?', [messenger, user_id])
 
     @classmethod
     async def begin(
@@ -63,16 +66,18 @@ class DialogState(Model):
     async def advance(self, step: str, data: dict[str, Any] | None = None) -> None:
         """Save the next step (and answers) if nobody else moved this dialog since we read it."""
         new_data = self.data if data is None else data
-        updated = await DialogState.filter(id=self.id, version=self.version).update(
-            step=step,
-            data=new_data,
-            version=self.version + 1,
-            reminded=False,
-            updated_at=timezone.now(),
+        now = timezone.now()
+        encoded = self._meta.fields_map["data"].to_db_value(new_data, self)
+        updated = await rawsql.execute(  # on most updates, so as SQL (see ``models.rawsql``)
+            DialogState,
+            'UPDATE "dialog_state" SET "step"=?,"data"=?,"version"=?,"reminded"=?,"updated_at"=?'
+            ' WHERE "id"=? AND "version"=?',
+            [step, encoded, self.version + 1, False, now, self.id, self.version],
         )
         if not updated:
             raise StaleDialog(f"dialog {self.id} changed under us")
         self.step, self.data, self.version, self.reminded = step, new_data, self.version + 1, False
+        self.updated_at = now
 
     async def finish(self) -> None:
         await DialogState.filter(id=self.id).delete()

@@ -26,7 +26,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from models import clock
+from models import clock, rawsql
 
 __all__ = [
     "KEEP_FINISHED",
@@ -80,8 +80,14 @@ async def admit(
     ``chat`` is the chat (or, without one, the user) whose updates must be handled in
     order; None for an update that belongs to nobody. One INSERT in autocommit: a replay
     fails on the unique key and changes nothing."""
-    try:
-        await _unfinished(messenger, update_id, payload, owner, chat).save()
+    row = _unfinished(messenger, update_id, payload, owner, chat)
+    try:  # on every update a webhook takes, so as SQL (see ``models.rawsql``)
+        await rawsql.execute(
+            InboundUpdate,
+            'INSERT INTO "inbound_update" ("messenger","update_id","chat","payload",'
+            '"claimed_by","claimed_until","received_at") VALUES (?,?,?,?,?,?,?)',
+            [messenger, update_id, chat, row.payload, owner, row.claimed_until, clock.now()],
+        )
     except IntegrityError:
         return False
     return True
@@ -164,14 +170,14 @@ async def earlier_unfinished(messenger: str, chat: int, update_id: int, owner: s
     other workers' rows count (this worker keeps its own in order in memory), and only while
     their claim holds: a dead worker's update is recovered after :data:`LEASE` and must not
     hold the chat up meanwhile. One indexed query that finds nothing in the common case."""
-    return await InboundUpdate.filter(
-        Q(claimed_by__isnull=True) | ~Q(claimed_by=owner),
-        messenger=messenger,
-        chat=chat,
-        update_id__lt=update_id,
-        done_at__isnull=True,
-        claimed_until__gt=clock.now(),
-    ).exists()
+    found = await rawsql.rows(  # on every update a webhook worker handles: as SQL
+        InboundUpdate,
+        'SELECT 1 FROM "inbound_update" WHERE "messenger"=? AND "chat"=? AND "update_id"<?'
+        ' AND "done_at" IS NULL AND "claimed_until">?'
+        ' AND ("claimed_by" IS NULL OR "claimed_by"<>?) LIMIT 1',
+        [messenger, chat, update_id, clock.now(), owner],
+    )
+    return bool(found)
 
 
 async def renew(owner: str) -> int:

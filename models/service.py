@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from models import rawsql
 from models.catalog import CARD_FIELDS, DocumentSpec, ServiceCard
 
 if TYPE_CHECKING:
@@ -57,6 +58,13 @@ class Service(Model):
     class Meta:
         table = "service"
         ordering = ["position"]
+
+    @classmethod
+    async def offered(cls, code: str) -> Service | None:
+        """The service of intent ``code`` if it is offered now (back-office tools may switch
+        it off at any moment). Read on most citizen updates, so written as SQL (see
+        ``models.rawsql``)."""
+        return await rawsql.first(cls, '"code"=? AND "active"=?', [code, True])
 
     def to_card(self) -> ServiceCard:
         """The card as the catalog dataclass, so handlers format one type whatever the source.

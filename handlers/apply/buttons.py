@@ -61,7 +61,7 @@ def _on_open_receipt(cb: Callback, state: DialogState) -> bool:
 async def _start(update: Update, context: Context, code: str) -> None:
     """«ثبت درخواست» on a card: the code is re-checked, the dialog begins (or goes on)."""
     query = query_of(update)
-    service = await Service.get_or_none(code=code, active=True)
+    service = await Service.offered(code)
     if service is None:
         await query.answer(general.SERVICE_GONE, show_alert=True)
         return

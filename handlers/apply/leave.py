@@ -37,7 +37,7 @@ async def offer_leave(update: Update, context: Context, turn: Turn, text: str) -
     result = matcher.match(text)
     if result.decision != "service" or result.best == turn.draft.service:
         return False
-    service = await Service.get_or_none(code=result.best, active=True)
+    service = await Service.offered(result.best)
     if service is None:
         return False
     row = str(turn.state.id)
@@ -76,7 +76,7 @@ async def on_leave_button(
         await state.advance(state.step)  # the citizen is back: restart the idle clock
         await reask_current_step(update, context, state)
         return
-    service = await Service.get_or_none(code=code, active=True)
+    service = await Service.offered(code)
     await state.finish()
     if service is None:
         await send(update, context, general.SERVICE_GONE)

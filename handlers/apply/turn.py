@@ -60,7 +60,7 @@ class Turn:
 
 async def load_turn(update: Update, context: Context, state: DialogState) -> Turn | None:
     """The dialog as this update finds it; None (and the citizen told) if its service left."""
-    service = await Service.get_or_none(code=Draft.from_data(state.data).service, active=True)
+    service = await Service.offered(Draft.from_data(state.data).service)
     if service is None or service.flow not in FILING_FLOWS:
         await state.finish()
         await send_main_menu(update, context, general.SERVICE_GONE)

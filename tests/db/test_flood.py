@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import clock
-from models.flood import Verdict, count_message
+from models.flood import Verdict, count_message, count_messages
 
 
 async def test_album_counts_once_and_the_window_drains(db) -> None:
@@ -28,3 +28,31 @@ async def test_concurrent_counts_never_exceed_the_limit(db) -> None:
     verdicts = await asyncio.gather(*(count_message("bale", 7, 5) for _ in range(12)))
     assert verdicts.count(Verdict.ALLOW) == 5
     assert verdicts.count(Verdict.WARN) == 1
+
+
+async def test_a_batch_counts_each_citizen_as_one_by_one_would(db) -> None:
+    """A polled batch counts many citizens in one statement: each verdict is the one that
+    counting their message alone gives (the same story told on the other messenger)."""
+    history = {1: 3, 2: 4, 3: 1, 4: 1}  # at the limit, warned, under it, minute running out
+    for messenger in ("bale", "telegram"):
+        for user, messages in history.items():
+            for _ in range(messages):
+                await count_message(messenger, user, 3)
+    clock.travel(timedelta(seconds=30))
+    for messenger in ("bale", "telegram"):
+        await count_message(messenger, 5, 3)  # a fresh minute
+        await count_message(messenger, 1, 3)  # 1 warned
+    clock.travel(timedelta(seconds=20))
+    seen = []
+    for batch in ([1, 2, 3, 5, 6], [2, 3, 5, 6], [4, 5]):
+        batched = await count_messages("bale", batch, 3)
+        alone = {user: await count_message("telegram", user, 3) for user in batch}
+        assert batched == alone
+        seen += batched.values()
+    clock.travel(timedelta(seconds=11))  # the first minute is over for 1–4, not for 5
+    for batch in ([3, 5, 6, 7], [1, 2, 4, 5]):
+        batched = await count_messages("bale", batch, 3)
+        alone = {user: await count_message("telegram", user, 3) for user in batch}
+        assert batched == alone
+        seen += batched.values()
+    assert set(seen) == set(Verdict)  # every kind of verdict came up
