@@ -203,7 +203,7 @@ def build_application(
         matcher_version=resources.matcher_version,
         document_retention_days=settings.document_retention_days,
     )
-    processor.deps = app.bot_data[KEY]
+    processor.attach(app)
     sla.use_calendar(resources.calendar, settings.documents_wait_days)
     register_all(app)
     return app
