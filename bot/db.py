@@ -44,12 +44,25 @@ async def _keep_session(connection: Any) -> None:
     a transaction left open before calling this."""
 
 
+SQLITE_SYNCHRONOUS = "NORMAL"
+"""SQLite's ``synchronous`` unless the URL says otherwise (``?synchronous=FULL``).
+
+Tortoise opens SQLite in WAL mode, where SQLite's default (FULL) waits for the disk on every
+commit: measured here, 143 µs of wall time and 57 µs of CPU per write, against 23 and 15
+with NORMAL. The one SQLite thread runs every statement of the process in turn, so under a
+burst those waits held up every citizen's reads behind them. With NORMAL in WAL mode a
+crash or kill of the bot loses nothing committed (SQLite's documented guarantee); a power
+cut of the machine may lose the last commits. Production runs PostgreSQL."""
+
+
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """Tortoise's connection settings for ``database_url`` (PostgreSQL: see above)."""
-    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
-        return database_url
+    """Tortoise's connection settings for ``database_url`` (PostgreSQL: see
+    :func:`_keep_session`; SQLite: :data:`SQLITE_SYNCHRONOUS`)."""
     config = expand_db_url(database_url)
-    config["credentials"]["reset"] = _keep_session
+    if config["engine"] == "tortoise.backends.sqlite":
+        config["credentials"].setdefault("synchronous", SQLITE_SYNCHRONOUS)
+    elif database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        config["credentials"]["reset"] = _keep_session
     return config
 
 
