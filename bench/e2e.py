@@ -179,7 +179,9 @@ def result(
     usual = statistics.mode(counts) if counts else 0
     duplicated = sum(max(0, n - usual) for n in counts)
     refused = sum(1 for c in standin.calls if c.status != 200)
-    logged = sum(p.log_errors() for p in procs)
+    logged = [f"{p.log.name}: {line}" for p in procs for line in p.log_errors()]
+    for line in logged[:5]:
+        print(f"    {line[:300]}", file=sys.stderr)
     return Result(
         label=label,
         updates=len(watch.updates),
@@ -187,7 +189,7 @@ def result(
         latencies=[s.answered - s.at for s in answered],  # type: ignore[operator]
         cpu_ms=cpu,
         peak_mb=peaks,
-        errors=f"{failed}/{refused}/{logged}",
+        errors=f"{failed}/{refused}/{len(logged)}",
         lost=lost,
         duplicated=duplicated,
         per_update=sum(counts) / max(len(watch.updates), 1),

@@ -79,9 +79,10 @@ class BotProcess:
                 return int(line.split()[1]) / 1024
         return 0.0
 
-    def log_errors(self) -> int:
+    def log_errors(self) -> list[str]:
+        """The error lines of this process's log (the bench prints them: the log goes)."""
         text = self.log.read_text(encoding="utf-8", errors="replace")
-        return sum(1 for line in text.splitlines() if "ERROR" in line or "Traceback" in line)
+        return [line for line in text.splitlines() if "ERROR" in line or "Traceback" in line]
 
     async def ready_polling(self, standin: BotApiStandIn, timeout: float = 90) -> None:
         await self._until(lambda: bool(standin.calls_to("getUpdates")), timeout)
