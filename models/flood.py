@@ -92,8 +92,6 @@ async def _under_limit(
     )
     values = [*([album] if album is not None else []), messenger, *user_ids]
     values += [clock.now() - WINDOW, limit]
-    if len(user_ids) == 1:
-        return set(user_ids) if await rawsql.execute(FloodWindow, sql, values) else set()
     counted = await rawsql.rows(FloodWindow, f'{sql} RETURNING "user_id"', values)
     return {row["user_id"] for row in counted}
 

@@ -86,7 +86,7 @@ async def admit(
             InboundUpdate,
             'INSERT INTO "inbound_update" ("messenger","update_id","chat","payload",'
             '"claimed_by","claimed_until","received_at") VALUES (?,?,?,?,?,?,?)',
-            [messenger, update_id, chat, row.payload, owner, row.claimed_until, clock.now()],
+            [messenger, update_id, chat, row.payload, owner, row.claimed_until, row.received_at],
         )
     except IntegrityError:
         return False
@@ -102,13 +102,15 @@ def _unfinished(
     until: datetime | None = None,
 ) -> InboundUpdate:
     """The row of an update just taken in, claimed by ``owner`` for a :data:`LEASE`."""
+    now = clock.now()
     return InboundUpdate(
         messenger=messenger,
         update_id=update_id,
         chat=chat,
         payload=json.dumps(payload, ensure_ascii=True),
         claimed_by=owner,
-        claimed_until=until or clock.now() + LEASE,
+        claimed_until=until or now + LEASE,
+        received_at=now,
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-__all__ = ["column_list", "execute", "first", "rows"]
+__all__ = ["execute", "first", "rows"]
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -37,7 +37,7 @@ def _for(dialect: str, sql: str) -> str:
 
 
 @cache
-def column_list(model: type[Model]) -> str:
+def _column_list(model: type[Model]) -> str:
     """Every column of ``model``'s table, quoted, for a SELECT that loads whole rows."""
     return ",".join(f'"{column}"' for column in model._meta.db_fields)
 
@@ -50,13 +50,14 @@ def _db(model: type[Model], write: bool) -> tuple[BaseDBAsyncClient, str]:
 async def first[M: Model](model: type[M], where: str, values: list[Any]) -> M | None:
     """The row of ``model`` matching ``where`` (a unique key), or None."""
     db, dialect = _db(model, write=False)
-    sql = f'SELECT {column_list(model)} FROM "{model._meta.db_table}" WHERE {where} LIMIT 1'
+    sql = f'SELECT {_column_list(model)} FROM "{model._meta.db_table}" WHERE {where} LIMIT 1'
     found = await db.execute_query_dict(_for(dialect, sql), values)
     return model._init_from_db(**found[0]) if found else None
 
 
 async def execute(model: type[Model], sql: str, values: list[Any]) -> int:
-    """Run an UPDATE or DELETE on ``model``'s table; how many rows it changed."""
+    """Run a statement that returns no rows (INSERT, UPDATE, DELETE) on ``model``'s table;
+    how many rows it changed."""
     db, dialect = _db(model, write=True)
     changed, _ = await db.execute_query(_for(dialect, sql), values)
     return changed
