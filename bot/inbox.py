@@ -126,8 +126,10 @@ def _chat_column(key: object) -> int | None:
     return key[1] if isinstance(key, tuple) else None
 
 
-async def _after_earlier(messenger: str, update: Update, key: object, owner: str) -> None:
-    """Wait while another worker still handles an earlier update of the same chat.
+async def _after_earlier(messenger: str, update: Update, key: object, owner: str) -> bool:
+    """Wait while another worker still handles an earlier update of the same chat; then
+    say whether this update is to be silenced (its citizen was told to slow down about an
+    earlier one, see ``models.flood``).
 
     Behind a load balancer one chat's updates land on several workers; each keeps its own
     in order, but only the database sees them all. Polls briefly (another process is
@@ -136,17 +138,21 @@ async def _after_earlier(messenger: str, update: Update, key: object, owner: str
     ``key`` is the update's :func:`_chat_key`, which the caller has already computed."""
     chat = _chat_column(key)
     if chat is None:
-        return
+        return False
+    counted = _counted(update)
+    user = counted[0] if counted is not None else None
     loop = asyncio.get_running_loop()
     give_up = loop.time() + ORDER_WAIT
     try:
-        while await inbox.earlier_unfinished(messenger, chat, update.update_id, owner):
+        while (turn := await inbox.turn(messenger, chat, update.update_id, owner, user)).earlier:
             if loop.time() >= give_up:
                 log.warning("update %s handled before an earlier one of its chat", update.update_id)
-                return
+                return False
             await asyncio.sleep(ORDER_POLL)
     except Exception as exc:  # the database is away: order is best effort, handling is not
         log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
+        return False
+    return turn.silenced
 
 
 class DoneMarks:
@@ -361,7 +367,7 @@ class InboxProcessor(BaseUpdateProcessor):
         if not firsts:
             return {}
         try:
-            verdicts = await count_messages(self.messenger, list(firsts), self.deps.flood_limit)
+            verdicts = await count_messages(self.messenger, firsts, self.deps.flood_limit)
         except Exception as exc:  # the database is away: counted one by one, or by the guard
             log.warning("%d updates not counted together (%s)", len(firsts), type(exc).__name__)
             return {}
@@ -377,7 +383,9 @@ class InboxProcessor(BaseUpdateProcessor):
         user, album = counted
         try:
             if verdict is None:
-                verdict = await count_message(self.messenger, user, self.deps.flood_limit, album)
+                verdict = await count_message(
+                    self.messenger, user, self.deps.flood_limit, album, update.update_id
+                )
         except Exception as exc:  # the database is away: the guard counts it when handled
             log.warning("update %s not counted (%s)", update.update_id, type(exc).__name__)
             return True
@@ -396,8 +404,13 @@ class InboxProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock:
-                if self.shared and isinstance(update, Update):
-                    await _after_earlier(self.messenger, update, key, self.owner)
+                if (
+                    self.shared
+                    and isinstance(update, Update)
+                    and await _after_earlier(self.messenger, update, key, self.owner)
+                ):
+                    coroutine.close()  # type: ignore[attr-defined]
+                    return  # after the slow-down notice: silence (marked done below)
                 async with self._working:
                     with (
                         handling(self.messenger, update),

@@ -5,6 +5,13 @@ one slow-down notice, then silence until the minute is over. The count lives in 
 database, so several webhook workers share one limit (in memory, N workers made it N×),
 and the photos of one album, which arrive as separate updates and possibly at different
 workers, count once: filing a request with an album is never throttled.
+
+Workers count their updates as they arrive, so near the limit two workers can count one
+citizen's updates out of order: the later update allowed, the earlier one told to slow
+down. Updates are handled in order, so the allowed one would be answered *after* the
+notice. The window therefore keeps the id of the update that carried the notice
+(``warned_update``), and the webhook workers' order check (``models.inbox.turn``) silences
+an update of the same window that comes after it.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class FloodWindow(Model):
     started_at = fields.DatetimeField()
     count = fields.IntField(default=0)
     warned = fields.BooleanField(default=False)
+    warned_update = fields.BigIntField(
+        null=True, description="the update that carried this minute's slow-down notice"
+    )
     album = fields.CharField(max_length=64, null=True, description="last media_group_id")
 
     class Meta:
@@ -46,9 +56,13 @@ class FloodWindow(Model):
 
 
 async def count_message(
-    messenger: str, user_id: int, limit: int, album: str | None = None
+    messenger: str,
+    user_id: int,
+    limit: int,
+    album: str | None = None,
+    update_id: int | None = None,
 ) -> Verdict:
-    """Count one message of ``user_id`` and say whether it may go on.
+    """Count one message of ``user_id`` (update ``update_id``) and say whether it may go on.
 
     Each step is one conditional ``UPDATE`` (no read-then-write transaction), so workers
     counting at once are serialised by the database itself, SQLite's file lock included.
@@ -61,18 +75,19 @@ async def count_message(
         return Verdict.ALLOW  # another photo of an album already counted
     if await _under_limit(messenger, [user_id], limit, album):
         return Verdict.ALLOW
-    return await _past_usual(messenger, user_id, limit, album)
+    return await _past_usual(messenger, user_id, limit, album, update_id)
 
 
-async def count_messages(messenger: str, user_ids: list[int], limit: int) -> dict[int, Verdict]:
-    """Count one message (not an album's photo) of each of several distinct citizens, as
-    :func:`count_message` does, with one statement for all those in the usual case: a
-    polled batch of updates from many citizens costs one write, not one each."""
-    allowed = await _under_limit(messenger, user_ids, limit)
+async def count_messages(messenger: str, updates: dict[int, int], limit: int) -> dict[int, Verdict]:
+    """Count one message (not an album's photo) of each of several distinct citizens
+    (user id → update id), as :func:`count_message` does, with one statement for all those
+    in the usual case: a polled batch of updates from many citizens costs one write, not one
+    each. Returns user id → verdict."""
+    allowed = await _under_limit(messenger, list(updates), limit)
     verdicts = dict.fromkeys(allowed, Verdict.ALLOW)
-    for user_id in user_ids:
+    for user_id, update_id in updates.items():
         if user_id not in verdicts:
-            verdicts[user_id] = await _past_usual(messenger, user_id, limit, None)
+            verdicts[user_id] = await _past_usual(messenger, user_id, limit, None, update_id)
     return verdicts
 
 
@@ -97,7 +112,13 @@ async def _under_limit(
 
 
 async def _past_usual(
-    messenger: str, user_id: int, limit: int, album: str | None, *, first_try: bool = True
+    messenger: str,
+    user_id: int,
+    limit: int,
+    album: str | None,
+    update_id: int | None,
+    *,
+    first_try: bool = True,
 ) -> Verdict:
     """The rarer cases, once the usual one did not apply: a new minute (or a new citizen),
     the message that goes over the limit, and the silence after it."""
@@ -105,10 +126,12 @@ async def _past_usual(
     mine = FloodWindow.filter(messenger=messenger, user_id=user_id)
     extra = {"album": album} if album is not None else {}
     if await mine.filter(started_at__lte=now - WINDOW).update(
-        started_at=now, count=1, warned=False, **extra
+        started_at=now, count=1, warned=False, warned_update=None, **extra
     ):
         return Verdict.ALLOW  # a new minute
-    if await mine.filter(warned=False, count__gte=limit).update(warned=True):
+    if await mine.filter(warned=False, count__gte=limit).update(
+        warned=True, warned_update=update_id
+    ):
         return Verdict.WARN
     if not first_try:
         return Verdict.DROP  # the row exists (we lost the race to create it) and is full
@@ -119,5 +142,5 @@ async def _past_usual(
     except IntegrityError:  # it exists: created a moment ago by another message, or full
         if await _under_limit(messenger, [user_id], limit, album):
             return Verdict.ALLOW
-        return await _past_usual(messenger, user_id, limit, album, first_try=False)
+        return await _past_usual(messenger, user_id, limit, album, update_id, first_try=False)
     return Verdict.ALLOW

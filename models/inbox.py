@@ -18,6 +18,7 @@ they take to answer; finished keys are purged after :data:`KEEP_FINISHED`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,19 +28,21 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models import clock, rawsql
+from models.flood import WINDOW
 
 __all__ = [
     "KEEP_FINISHED",
     "LEASE",
     "InboundUpdate",
+    "Turn",
     "admit",
     "admit_many",
     "done",
     "done_many",
-    "earlier_unfinished",
     "purge_finished",
     "reclaim",
     "renew",
+    "turn",
 ]
 
 LEASE = timedelta(seconds=60)
@@ -165,21 +168,49 @@ async def done(messenger: str, update_id: int) -> None:
     await done_many(messenger, [update_id])
 
 
-async def earlier_unfinished(messenger: str, chat: int, update_id: int, owner: str) -> bool:
-    """Is an earlier update of this chat still being handled by another live worker?
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a webhook worker learns before handling an update of a chat (:func:`turn`)."""
+
+    earlier: bool
+    """An earlier update of the chat is still being handled by another live worker: wait."""
+    silenced: bool
+    """The citizen was told to slow down about an earlier update of their current minute:
+    this one, though counted as allowed by another worker, gets silence."""
+
+
+_EARLIER = (
+    'SELECT 1 FROM "inbound_update" WHERE "messenger"=? AND "chat"=? AND "update_id"<?'
+    ' AND "done_at" IS NULL AND "claimed_until">? AND ("claimed_by" IS NULL OR "claimed_by"<>?)'
+)
+_WARNED = (
+    'SELECT 1 FROM "flood_window" WHERE "messenger"=? AND "user_id"=? AND "started_at">?'
+    ' AND "warned_update"<?'
+)
+
+
+async def turn(
+    messenger: str, chat: int, update_id: int, owner: str, user: int | None = None
+) -> Turn:
+    """Is it this update's turn, and is it to be answered?
 
     Messengers number updates increasingly, so "earlier" is a lower ``update_id``. Only
     other workers' rows count (this worker keeps its own in order in memory), and only while
     their claim holds: a dead worker's update is recovered after :data:`LEASE` and must not
-    hold the chat up meanwhile. One indexed query that finds nothing in the common case."""
-    found = await rawsql.rows(  # on every update a webhook worker handles: as SQL
-        InboundUpdate,
-        'SELECT 1 FROM "inbound_update" WHERE "messenger"=? AND "chat"=? AND "update_id"<?'
-        ' AND "done_at" IS NULL AND "claimed_until">?'
-        ' AND ("claimed_by" IS NULL OR "claimed_by"<>?) LIMIT 1',
-        [messenger, chat, update_id, clock.now(), owner],
+    hold the chat up meanwhile. ``user`` is the citizen whose flood window to look at (None
+    for an update that is not counted, see ``models.flood``). One statement of two indexed
+    lookups, on every update a webhook worker handles: as SQL (see ``models.rawsql``)."""
+    now = clock.now()
+    values: list[Any] = [messenger, chat, update_id, now, owner]
+    if user is None:
+        silenced = "0"
+    else:
+        silenced = f"EXISTS({_WARNED})"
+        values += [messenger, user, now - WINDOW, update_id]
+    [found] = await rawsql.rows(
+        InboundUpdate, f'SELECT EXISTS({_EARLIER}) AS "earlier", {silenced} AS "silenced"', values
     )
-    return bool(found)
+    return Turn(earlier=bool(found["earlier"]), silenced=bool(found["silenced"]))
 
 
 async def renew(owner: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import clock
-from models.flood import Verdict, count_message, count_messages
+from models.flood import FloodWindow, Verdict, count_message, count_messages
 
 
 async def test_album_counts_once_and_the_window_drains(db) -> None:
@@ -45,14 +45,26 @@ async def test_a_batch_counts_each_citizen_as_one_by_one_would(db) -> None:
     clock.travel(timedelta(seconds=20))
     seen = []
     for batch in ([1, 2, 3, 5, 6], [2, 3, 5, 6], [4, 5]):
-        batched = await count_messages("bale", batch, 3)
-        alone = {user: await count_message("telegram", user, 3) for user in batch}
+        batched = await count_messages("bale", {user: 100 + user for user in batch}, 3)
+        alone = {
+            user: await count_message("telegram", user, 3, update_id=100 + user) for user in batch
+        }
         assert batched == alone
         seen += batched.values()
     clock.travel(timedelta(seconds=11))  # the first minute is over for 1–4, not for 5
     for batch in ([3, 5, 6, 7], [1, 2, 4, 5]):
-        batched = await count_messages("bale", batch, 3)
-        alone = {user: await count_message("telegram", user, 3) for user in batch}
+        batched = await count_messages("bale", {user: 100 + user for user in batch}, 3)
+        alone = {
+            user: await count_message("telegram", user, 3, update_id=100 + user) for user in batch
+        }
         assert batched == alone
         seen += batched.values()
     assert set(seen) == set(Verdict)  # every kind of verdict came up
+    notices = {
+        messenger: await FloodWindow.filter(messenger=messenger)
+        .order_by("user_id")
+        .values_list("user_id", "warned_update")
+        for messenger in ("bale", "telegram")
+    }
+    assert notices["bale"] == notices["telegram"]  # the same update carried each notice
+    assert any(update is not None for _, update in notices["bale"])  # a notice in a batch
