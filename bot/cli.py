@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import modelcache
 from bot.db import DatabaseUnavailable, close_db, describe, init_db, migrate
 from bot.logs import setup_logging
 from bot.messengers import BotApiUnavailable
@@ -198,6 +199,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
+    modelcache.use(settings.model_cache())
     setup_logging(
         settings.log_level if args.command != "local" else "WARNING",
         _secrets(settings),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from bot import modelcache
 from models.catalog import Catalog
 from models.catalog.kinds import KIND_PREFIX
 from nlp import IntentMatcher, ServiceText
@@ -56,5 +57,8 @@ def build_matcher(
     catalog: Catalog, taught: Mapping[str, Sequence[str]] | None = None
 ) -> IntentMatcher:
     """Build the matcher for ``catalog`` (done once at start-up, well under a second:
-    the learned scorer trains here, from the catalog's examples)."""
-    return IntentMatcher.from_catalog(service_texts(catalog, taught))
+    the learned scorers train here, from the catalog's examples; the SVM comes from the
+    model cache when it holds the same one)."""
+    return IntentMatcher.from_catalog(
+        service_texts(catalog, taught), svm_store=modelcache.current()
+    )

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         description="Bale user ids of operators, comma-separated (admins are operators too)",
     )
     storage_dir: Path = Field(Path("data/documents"), description="Folder for document files")
+    model_cache_dir: str = Field(
+        "~/.cache/skedbot",
+        description="Folder where the trained search model is kept between starts (a start"
+        " that finds it skips the training); empty: none",
+    )
     webhook_host: str = Field("127.0.0.1", description="Address the webhook server binds")
     webhook_port: int = Field(8080, description="Port the webhook server binds")
     webhook_public_url: str | None = Field(
@@ -214,6 +219,10 @@ class Settings(BaseSettings):
         if not (time.fromisoformat(start.strip()) < time.fromisoformat(end.strip())):
             raise ValueError("office hours must be HH:MM-HH:MM, the start before the end")
         return value
+
+    def model_cache(self) -> Path | None:
+        """:attr:`model_cache_dir` as a path (``~`` expanded), None when set empty."""
+        return Path(self.model_cache_dir).expanduser() if self.model_cache_dir.strip() else None
 
     def office_window(self) -> tuple[time, time]:
         start, _, end = self.office_hours.partition("-")

@@ -14,25 +14,57 @@ dot product. So the fitted vocabulary, IDF and weights are turned into one row p
 (``idf × coef``) and a message's score is the tf-weighted sum of its grams' rows (one numpy
 gather and product), divided by its TF-IDF norm — exactly ``decision_function``, at about
 a tenth of its time (~0.06 ms a message here).
+
+A fitted model is those arrays only, so it can be kept between starts (:class:`SvmStore`,
+under :meth:`CharSvm.key`, which names everything the fit depends on): a process that finds
+its model there skips the training and never imports scikit-learn, which alone took 1.5 s
+of every bot process's start (the grams are cut by :func:`char_wb_grams`, sklearn's rule).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from importlib.metadata import version
+from typing import Protocol
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
-__all__ = ["CharSvm"]
+__all__ = ["CharSvm", "SvmStore", "char_wb_grams"]
 
 NGRAMS = (2, 5)
 C = 1.0
 """LinearSVC's regularisation: the library default, not tuned on any evaluation set."""
 _MEMO = 50_000
 """Bound of the per-word gram cache (cleared when full)."""
+FORMAT = 1
+"""Version of :meth:`CharSvm.arrays`' layout and of the fit below: part of every key."""
+
+
+def char_wb_grams(word: str) -> list[str]:
+    """scikit-learn's ``char_wb`` grams of one word (lower-cased, padded with a space each
+    side, every 2- to 5-gram; a word shorter than ``n`` once), so that a model loaded from
+    a store scores without importing scikit-learn. ``tests/nlp`` checks it gram for gram."""
+    padded = f" {word.lower()} "
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(NGRAMS[0], NGRAMS[1] + 1):
+        grams.append(padded[:n])
+        if n >= size:
+            break
+        grams.extend(padded[offset : offset + n] for offset in range(1, size - n + 1))
+    return grams
+
+
+class SvmStore(Protocol):
+    """Where fitted models are kept between starts (``bot.modelcache`` keeps files)."""
+
+    def load(self, key: str) -> Mapping[str, np.ndarray] | None: ...
+
+    def save(self, key: str, arrays: Mapping[str, np.ndarray]) -> None: ...
 
 
 class CharSvm:
@@ -42,34 +74,107 @@ class CharSvm:
     classes (at least two distinct). :meth:`decision` returns the SVM's margin per class.
     """
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str]) -> None:
+    def __init__(
+        self,
+        codes: Sequence[str],
+        grams: Sequence[str],
+        idf: np.ndarray,
+        weights: np.ndarray,
+        intercept: np.ndarray,
+    ) -> None:
+        """A fitted model: class codes, the n-gram vocabulary in column order, its IDF, the
+        ``idf × coef`` rows (grams × classes) and the intercepts."""
+        self.codes: tuple[str, ...] = tuple(codes)
+        self._index: dict[str, int] = {g: j for j, g in enumerate(grams)}
+        self._idf = np.ascontiguousarray(idf, dtype=np.float64)
+        self._weights = np.ascontiguousarray(weights, dtype=np.float64)
+        self._intercept = np.asarray(intercept, dtype=np.float64)
+        self._memo: dict[str, list[str]] = {}
+
+    @classmethod
+    def train(
+        cls, texts: Sequence[str], labels: Sequence[str], store: SvmStore | None = None
+    ) -> CharSvm:
+        """The model for these examples: from ``store`` when it has it, else fitted (and
+        kept there). ``texts`` are normalised the way queries will be; at least two
+        distinct ``labels``."""
+        key = cls.key(texts, labels)
+        if store is not None:
+            kept = store.load(key)
+            if kept is not None:
+                try:
+                    return cls.from_arrays(kept)
+                except (KeyError, ValueError):
+                    pass  # another layout or a damaged file: fitted again below
+        model = cls.fit(texts, labels)
+        if store is not None:
+            store.save(key, model.arrays())
+        return model
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[str]) -> CharSvm:
+        """Fit with scikit-learn (imported only here; see the module doc)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True)
         matrix = vectorizer.fit_transform(texts)
         svm = LinearSVC(C=C, random_state=0).fit(matrix, labels)
-        self.codes: tuple[str, ...] = tuple(str(c) for c in svm.classes_)
+        codes = [str(c) for c in svm.classes_]
         coef = np.asarray(svm.coef_, dtype=np.float64)
         intercept = np.asarray(svm.intercept_, dtype=np.float64)
-        if len(self.codes) == 2:  # sklearn keeps one row for two classes: +row is the second
+        if len(codes) == 2:  # sklearn keeps one row for two classes: +row is the second
             coef = np.vstack([-coef[0], coef[0]])
             intercept = np.array([-intercept[0], intercept[0]])
-        self._intercept = intercept
-        idf = vectorizer.idf_
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        grams = [""] * len(vectorizer.vocabulary_)
+        for gram, column in vectorizer.vocabulary_.items():
+            grams[column] = str(gram)
         # column j of the model as row j here, already times idf_j: a message's score is
         # its grams' rows gathered and weighted by sublinear tf, over its TF-IDF norm
-        self._index: dict[str, int] = {str(g): int(j) for g, j in vectorizer.vocabulary_.items()}
-        self._idf = np.ascontiguousarray(idf, dtype=np.float64)
-        self._weights = np.ascontiguousarray((coef * idf).T)
-        # char_wb grams never cross a space, so a message's grams are its words' grams
-        self._analyze = vectorizer.build_analyzer()
-        self._memo: dict[str, list[str]] = {}
+        return cls(codes, grams, idf, (coef * idf).T, intercept)
+
+    @staticmethod
+    def key(texts: Sequence[str], labels: Sequence[str]) -> str:
+        """Everything the fit depends on, hashed: the examples, the parameters, this
+        module's :data:`FORMAT` and the scikit-learn release that would fit them."""
+        digest = hashlib.sha256()
+        setup = {"format": FORMAT, "ngrams": NGRAMS, "c": C, "sklearn": version("scikit-learn")}
+        digest.update(json.dumps(setup, sort_keys=True).encode())
+        for text, label in zip(texts, labels, strict=True):
+            digest.update(json.dumps([text, label], ensure_ascii=False).encode())
+        return digest.hexdigest()
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The model as plain arrays (no pickling needed to keep them)."""
+        grams = sorted(self._index, key=self._index.__getitem__)
+        return {
+            "codes": np.array(self.codes, dtype=str),
+            "grams": np.array(grams, dtype=str),
+            "idf": self._idf,
+            "weights": self._weights,
+            "intercept": self._intercept,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> CharSvm:
+        """The model :meth:`arrays` gave; ValueError when the shapes do not fit together."""
+        codes = [str(c) for c in arrays["codes"]]
+        grams = [str(g) for g in arrays["grams"]]
+        idf, weights, intercept = arrays["idf"], arrays["weights"], arrays["intercept"]
+        if weights.shape != (len(grams), len(codes)) or idf.shape != (len(grams),):
+            raise ValueError("model arrays do not fit together")
+        if intercept.shape != (len(codes),):
+            raise ValueError("model arrays do not fit together")
+        return cls(codes, grams, idf, weights, intercept)
 
     def _grams(self, word: str) -> list[str]:
-        """sklearn's own ``char_wb`` grams of one word (cached: message words recur)."""
+        """:func:`char_wb_grams` of one word (cached: message words recur)."""
         grams = self._memo.get(word)
         if grams is None:
             if len(self._memo) >= _MEMO:
                 self._memo.clear()
-            grams = self._memo[word] = self._analyze(word)
+            grams = self._memo[word] = char_wb_grams(word)
         return grams
 
     def decision(self, normalized: str) -> dict[str, float]:

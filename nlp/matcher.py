@@ -47,7 +47,7 @@ from models.digits import mask_digits
 from nlp.codes import tracking_code
 from nlp.decide import BLEND, KIND_PREFIX, TRACK_FLOOR, Blend, Decision, MatchResult, Signals
 from nlp.learned import NaiveBayes, bigrams, features, word_features
-from nlp.linear import CharSvm
+from nlp.linear import CharSvm, SvmStore
 from nlp.ngrams import CharNgramIndex
 from nlp.normalize import ZWNJ, TextNormalizer, stopwords
 from nlp.terms import TermResolver, stems
@@ -130,11 +130,17 @@ class _Entry:
 class IntentMatcher:
     """Scores a message against every intent's lexicon; see the module docstring."""
 
-    def __init__(self, services: Iterable[ServiceText], blend: Blend = BLEND) -> None:
+    def __init__(
+        self,
+        services: Iterable[ServiceText],
+        blend: Blend = BLEND,
+        svm_store: SvmStore | None = None,
+    ) -> None:
+        """``svm_store`` keeps the fitted SVM between starts (see :mod:`nlp.linear`)."""
         with _gc_paused():
-            self._build(list(services), blend)
+            self._build(list(services), blend, svm_store)
 
-    def _build(self, services: list[ServiceText], blend: Blend) -> None:
+    def _build(self, services: list[ServiceText], blend: Blend, svm_store: SvmStore | None) -> None:
         """The index: lexicon entries, IDF, n-gram documents, and the learned scorer."""
         learned_only = [s for s in services if s.code.startswith(KIND_PREFIX)]
         services = [s for s in services if not s.code.startswith(KIND_PREFIX)]
@@ -247,32 +253,44 @@ class IntentMatcher:
         self._ngrams = CharNgramIndex(documents)
         self._word_parts: dict[str, tuple[tuple[float, ...], float]] = {}
         self._taught = {t: s.code for s in services for t in s.taught}
+        # both learned scorers train on the examples as normalised (a fifth of the build)
+        normal = {
+            text: self._normalizer.normalize(text)
+            for s in services + learned_only
+            for text in (*s.examples, *s.taught)
+        }
         self._learned = NaiveBayes(
             {
-                s.code: [self.features(t) for t in (*s.examples, *s.taught)]
+                s.code: [
+                    self._features(self._query_words(normal[t])) for t in (*s.examples, *s.taught)
+                ]
                 for s in services + learned_only
                 if s.examples
             }
         )
-        self._svm = self._train_svm(services + learned_only)
+        self._svm = self._train_svm(services + learned_only, normal, svm_store)
 
-    def _train_svm(self, services: list[ServiceText]) -> CharSvm | None:
-        """The char n-gram SVM (:mod:`nlp.linear`) on the same examples, the kinds of
-        ``none`` pooled into ``none`` (its margins need no prior trick); None without
-        examples of two classes."""
+    def _train_svm(
+        self, services: list[ServiceText], normal: dict[str, str], store: SvmStore | None
+    ) -> CharSvm | None:
+        """The char n-gram SVM (:mod:`nlp.linear`) on the same examples (``normal``: each
+        as normalised), the kinds of ``none`` pooled into ``none`` (its margins need no prior
+        trick); None without examples of two classes."""
         rows = sorted(  # one order whatever the catalog's: the same data, the same model
-            (self._normalizer.normalize(text), NONE if s.code.startswith(KIND_PREFIX) else s.code)
+            (normal[text], NONE if s.code.startswith(KIND_PREFIX) else s.code)
             for s in services
             for text in (*s.examples, *s.taught)
         )
         if len({code for _, code in rows}) < 2:
             return None
-        return CharSvm([text for text, _ in rows], [code for _, code in rows])
+        return CharSvm.train([text for text, _ in rows], [code for _, code in rows], store)
 
     @classmethod
-    def from_catalog(cls, services: Iterable[ServiceText]) -> IntentMatcher:
+    def from_catalog(
+        cls, services: Iterable[ServiceText], svm_store: SvmStore | None = None
+    ) -> IntentMatcher:
         """Build the index from the catalog's intents (services, ``track`` and ``none``)."""
-        return cls(services)
+        return cls(services, svm_store=svm_store)
 
     def _words(self, text: str) -> list[str]:
         """Normalised content words without ZWNJ (the matching form)."""

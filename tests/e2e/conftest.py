@@ -119,10 +119,12 @@ class WebhookBot:
 
 
 @pytest.fixture
-async def webhook_bot(seeded_db, messenger: str, tmp_path: Path) -> AsyncIterator[WebhookBot]:
+async def webhook_bot(
+    seeded_db, messenger: str, tmp_path: Path, matcher: IntentMatcher
+) -> AsyncIterator[WebhookBot]:
     settings = Settings(_env_file=None, storage_dir=tmp_path / "documents")
     async with BotApiStandIn(token=TOKEN, profile=messenger) as standin:
-        resources = await shared_resources(settings)
+        resources = await shared_resources(settings, matcher)
         app = build_application(
             settings,
             messenger,
