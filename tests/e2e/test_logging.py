@@ -108,7 +108,8 @@ def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
 
 
-TRACKING_CODE = new_tracking_code()
+TRACKING_CODE = "950486918"
+"""Drawn by ``new_tracking_code()`` once; fixed so that every run collects the same tests."""
 
 
 @pytest.mark.parametrize(

@@ -274,7 +274,9 @@ def test_new_tracking_code_is_valid_and_typable(attempt: int) -> None:
         "482915738",  # fixed example
         "123456786",  # ascending digits
         "100000006",  # many zeros
-        *(new_tracking_code() for _ in range(5)),  # freshly drawn codes
+        # drawn by new_tracking_code() once, fixed so that every run (and every xdist
+        # worker) collects the same tests
+        *("204989645", "757626103", "302392898", "435291559", "219701794"),
     ],
 )
 def test_every_single_typo_in_a_tracking_code_is_detected(code: str) -> None:
@@ -291,7 +293,9 @@ def test_every_single_typo_in_a_tracking_code_is_detected(code: str) -> None:
         "482915738",  # fixed example
         "123456786",  # ascending digits
         "100000006",  # equal neighbours (swapping them changes nothing)
-        *(new_tracking_code() for _ in range(5)),  # freshly drawn codes
+        # drawn by new_tracking_code() once, fixed so that every run (and every xdist
+        # worker) collects the same tests
+        *("204989645", "757626103", "302392898", "435291559", "219701794"),
     ],
 )
 def test_every_swap_of_neighbouring_digits_is_detected(code: str) -> None:
