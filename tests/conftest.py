@@ -42,8 +42,15 @@ from models import MODEL_MODULES
 
 Backend = Literal["sqlite", "postgres"]
 
-_SERVER_URL: str | None = os.environ.pop("SKEDBOT_DATABASE_URL", None)
+_WORKERS_SERVER = "SKEDBOT_TEST_SERVER_URL"
+"""Where the URL waits for pytest-xdist's worker processes, which start after it is removed
+(a name the bot's settings never read, so a bot started by a test cannot use it)."""
+_SERVER_URL: str | None = os.environ.pop("SKEDBOT_DATABASE_URL", None) or os.environ.get(
+    _WORKERS_SERVER
+)
 """The PostgreSQL server to create test databases on; None means SQLite."""
+if _SERVER_URL:
+    os.environ[_WORKERS_SERVER] = _SERVER_URL
 
 BACKEND: Backend = "postgres" if _SERVER_URL and _SERVER_URL.startswith("postgres") else "sqlite"
 MAINTENANCE_DB = "postgres"
