@@ -11,7 +11,7 @@ Idle time is ``dialog_state.updated_at``, written by every step; marking the rem
 not touch it. Each change is a conditional write on the row as read (same version, still
 idle), so a citizen answering at that moment wins, and of several bot processes only one
 queues each reminder or notice: an outbox row written in the same transaction as the
-change, sent by the one dispatcher. The job runs every minute; ``Deps.wake_workers`` runs it at
+change, sent by the one dispatcher. The job runs every minute; ``Workers.wake`` runs it at
 once (tests do that after ageing a dialog in the database).
 """
 

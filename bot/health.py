@@ -63,8 +63,8 @@ def answered(messenger: str) -> None:
 @periodic("bot-api-probe", PROBE_SECONDS, every_process=True)
 async def probe_bot_api(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
     """getMe on every messenger not heard from for a while; a failure is only logged,
-    readiness reports it. (Workers are woken on every filing and status change: a busy
-    messenger that answers sends anyway is not asked again.)"""
+    readiness reports it. (A messenger that answered this process's sends a moment ago is
+    not asked again.)"""
     now = clock.now()
     for name, app in apps.items():
         last = _last_answer.get(name)

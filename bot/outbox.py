@@ -33,7 +33,7 @@ from telegram.ext import Application
 from bot.health import answered
 from bot.metrics import OUTBOX_FAILED, OUTBOX_SENT
 from bot.ratebudget import sending_as
-from bot.workers import periodic, stopping
+from bot.workers import OUTBOX_JOB, periodic, stopping
 from handlers import announce, broadcast, delivery, notices, relay, track  # noqa: F401
 from handlers.delivery import SENDERS, Postponed, Undeliverable
 from handlers.deps import KEY
@@ -117,7 +117,7 @@ async def _send(apps: dict[str, Application], row: OutboxMessage) -> None:  # ty
         await _set_blocked(row, False)
 
 
-@periodic("outbox", 1.0)
+@periodic(OUTBOX_JOB, 1.0)
 async def deliver_outbox(apps: dict[str, Application]) -> None:  # type: ignore[type-arg]
     """Send everything owed now; woken early whenever a feature writes a row."""
     if not apps:

@@ -101,7 +101,7 @@ async def running_bots(
     started: list[Application] = []  # type: ignore[type-arg]
     workers = Workers(list(apps), shared=shared_jobs)
     for app in apps:  # a status moved by the bot reaches the citizen without waiting a poll
-        app.bot_data[KEY].wake_workers = workers.wake
+        app.bot_data[KEY].wake_workers = workers.send_now
     try:
         for app in apps:
             await start_app(app, polling=polling)

@@ -18,13 +18,15 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from telegram.ext import Application
 
-__all__ = ["STOP_GRACE", "Workers", "periodic", "stopping"]
+__all__ = ["OUTBOX_JOB", "STOP_GRACE", "Workers", "periodic", "stopping"]
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[dict[str, Application]], Awaitable[None]]  # type: ignore[type-arg]
 JOBS: list[tuple[str, float, Job, bool]] = []
 """(name, interval seconds, job, every process) registered by the features."""
+OUTBOX_JOB = "outbox"
+"""The dispatcher's job (``bot.outbox``), which :meth:`Workers.send_now` wakes."""
 
 
 STOP_GRACE = 10.0
@@ -63,20 +65,29 @@ class Workers:
         self.shared = shared
         self.apps = {app.bot_data[KEY].messenger: app for app in apps}
         self._tasks: list[asyncio.Task[None]] = []
-        self._wakeups: list[asyncio.Event] = []
+        self._wakeups: dict[str, asyncio.Event] = {}
         self._stop = asyncio.Event()
 
-    def wake(self) -> None:
-        """Run every job now rather than at its next interval (e.g. a status just moved)."""
-        for event in self._wakeups:
-            event.set()
+    def wake(self, *names: str) -> None:
+        """Run the jobs ``names`` (all without names) now rather than at their next interval.
+
+        Features call :meth:`send_now` instead: waking every job on each filing made the SLA
+        round, which reads every open request, run once per filing under load."""
+        for name, event in self._wakeups.items():
+            if not names or name in names:
+                event.set()
+
+    def send_now(self) -> None:
+        """The outbox sends what was just owed (a filing's announcement, a status notice)
+        now, beside the reply, not at its next round (``Deps.wake_workers``)."""
+        self.wake(OUTBOX_JOB)
 
     def start(self) -> None:
         for name, interval, job, every_process in JOBS:
             if not (self.shared or every_process):
                 continue
             wakeup = asyncio.Event()  # one per job: a job clearing it must not eat another's
-            self._wakeups.append(wakeup)
+            self._wakeups[name] = wakeup
             self._tasks.append(
                 asyncio.create_task(self._loop(name, interval, job, wakeup), name=name)
             )

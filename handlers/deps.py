@@ -45,7 +45,7 @@ class Deps:
     dialog_reminder_minutes: int = 60
     operator_ids: frozenset[int] = frozenset()  # may press status buttons (admins included)
     wake_workers: Callable[[], None] = _no_workers
-    """Run the background jobs now (the outbox): set by ``bot.runtime``."""
+    """The outbox sends what was just owed now, not at its next round (``bot.runtime``)."""
     inbox_owner: str = ""
     """This worker's name in the inbox of updates (``bot.inbox``)."""
     rate_limit_markers: tuple[str, ...] = ()

@@ -26,7 +26,6 @@ from bot.settings import Settings
 from bot.standin import BotApiStandIn
 from handlers import texts as general
 from handlers.broadcast import citizen_text
-from handlers.deps import KEY
 from handlers.texts import broadcast as btexts
 from models import clock, outbox
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -97,7 +96,7 @@ async def until_ready(ops: Ops, harness, timeout: float = 5.0) -> dict[str, Any]
             status, body = await ops.ready()
             if status == 200:
                 return body
-            harness.app.bot_data[KEY].wake_workers()
+            harness.workers.wake()
             await asyncio.sleep(0.05)
 
 
@@ -109,7 +108,7 @@ async def test_ready_while_the_bot_api_answers_and_names_it_when_silent(harness,
 
     harness.standin.fail_next("getMe", status=502, times=1000)  # the messenger is down
     clock.travel(timedelta(minutes=6))  # past SKEDBOT_READY_BOT_API_SECONDS' 300 s
-    harness.app.bot_data[KEY].wake_workers()  # the probe runs, and fails
+    harness.workers.wake()  # the probe runs, and fails
     await harness.standin.wait_until(
         lambda: any(c.method == "getMe" and c.status != 200 for c in harness.standin.calls)
     )
