@@ -39,7 +39,7 @@ from tortoise.expressions import F, Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from models import clock
+from models import clock, rawsql
 
 __all__ = [
     "LEASE",
@@ -147,56 +147,43 @@ def due(now: datetime):  # type: ignore[no-untyped-def]
     return OutboxMessage.filter(status=OutboxStatus.PENDING, not_before__lte=now)
 
 
+_HEADS = (
+    'SELECT o.* FROM "outbox" AS o WHERE o."status"=? AND o."priority"=? AND o."not_before"<=?'
+    ' AND (o."claimed_until" IS NULL OR o."claimed_until"<?) AND o."messenger" IN ({messengers})'
+    ' AND NOT EXISTS (SELECT 1 FROM "outbox" AS e WHERE e."messenger"=o."messenger"'
+    ' AND e."chat_id"=o."chat_id" AND e."status"=? AND e."priority"<=o."priority"'
+    ' AND e."id"<o."id") ORDER BY o."id" LIMIT ?'
+)
+"""A priority's rows that head their chat: no earlier unfinished row of that priority or a
+more urgent one in the same chat (due or not, claimed or not)."""
+
+
 async def heads(messengers: Sequence[str], limit: int) -> list[OutboxMessage]:
     """Rows that may be sent now: each the oldest unfinished row of its chat, not claimed
-    by a live lease, past its retry pause; lowest priority first, then oldest."""
+    by a live lease, past its retry pause; lowest priority first, then oldest.
+
+    The database picks the chats' heads (:data:`_HEADS`, as SQL: see ``models.rawsql``):
+    reading candidates and sorting them out here loaded, every round, up to four rounds'
+    worth of rows of one busy chat (the operator group's announcements under a burst of
+    filings) to send one of them."""
+    if not messengers:
+        return []
     now = clock.now()
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    sql = _HEADS.format(messengers=",".join("?" * len(messengers)))
     found: list[OutboxMessage] = []
     chats: set[tuple[str, int]] = set()  # one row per chat in a round, whatever its priority
     for priority in Priority:
-        candidates = (
-            await due(now)
-            .filter(free, priority=priority, messenger__in=list(messengers))
-            .order_by("id")
-            .limit(limit * 4)
+        values = [OutboxStatus.PENDING.value, int(priority), now, now, *messengers]
+        candidates = await rawsql.rows(
+            OutboxMessage, sql, [*values, OutboxStatus.PENDING.value, limit]
         )
-        for row in await _unblocked(candidates, priority):
+        for row in (OutboxMessage._init_from_db(**found_row) for found_row in candidates):
             if (row.messenger, row.chat_id) not in chats:
                 chats.add((row.messenger, row.chat_id))
                 found.append(row)
         if len(found) >= limit:
             break
     return found[:limit]
-
-
-async def _unblocked(
-    candidates: Sequence[OutboxMessage], priority: Priority
-) -> list[OutboxMessage]:
-    """The candidates with no earlier unfinished row of ``priority`` or a more urgent one
-    in their chat (one per chat)."""
-    if not candidates:
-        return []
-    chats = {c.chat_id for c in candidates}
-    earlier = await OutboxMessage.filter(
-        status=OutboxStatus.PENDING,
-        priority__lte=int(priority),
-        chat_id__in=list(chats),
-        id__lt=max(c.id for c in candidates),
-    ).values_list("messenger", "chat_id", "id")
-    first: dict[tuple[str, int], int] = {}
-    for messenger, chat_id, row_id in earlier:
-        key = (messenger, chat_id)
-        first[key] = min(first.get(key, row_id), row_id)
-    chosen: list[OutboxMessage] = []
-    seen: set[tuple[str, int]] = set()
-    for row in candidates:
-        key = (row.messenger, row.chat_id)
-        if key in seen or first.get(key, row.id) < row.id:
-            continue
-        seen.add(key)
-        chosen.append(row)
-    return chosen
 
 
 async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMessage]:
