@@ -147,7 +147,7 @@ async def _after_earlier(messenger: str, update: Update, key: object, owner: str
         while (turn := await inbox.turn(messenger, chat, update.update_id, owner, user)).earlier:
             if loop.time() >= give_up:
                 log.warning("update %s handled before an earlier one of its chat", update.update_id)
-                return False
+                break  # silenced all the same if the notice went with an earlier update
             await asyncio.sleep(ORDER_POLL)
     except Exception as exc:  # the database is away: order is best effort, handling is not
         log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
