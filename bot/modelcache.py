@@ -74,17 +74,20 @@ class ModelCache:
     def save(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         import numpy as np
 
+        written: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(
                 dir=self.directory, prefix=".tmp-", suffix=".npz", delete=False
             ) as file:
+                written = file.name
                 np.savez(file, **arrays)
-            os.replace(file.name, self._path(key))
+            os.replace(written, self._path(key))
         except OSError as exc:
             log.warning("model cache not written in %s (%s)", self.directory, type(exc).__name__)
-            with contextlib.suppress(OSError, NameError):
-                os.unlink(file.name)
+            if written is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(written)
             return
         self._forget_old()
 
