@@ -70,8 +70,8 @@ class SvmStore(Protocol):
 class CharSvm:
     """One-vs-rest linear SVM over a message's padded character 2–5-grams.
 
-    ``texts`` are messages already normalised the way queries will be; ``labels`` their
-    classes (at least two distinct). :meth:`decision` returns the SVM's margin per class.
+    Made by :meth:`train` (kept or fitted) or :meth:`fit` from example messages and their
+    classes; :meth:`decision` returns the SVM's margin per class.
     """
 
     def __init__(
