@@ -25,7 +25,7 @@ from tortoise.models import Model
 
 from models import clock, rawsql
 
-__all__ = ["WINDOW", "FloodWindow", "Verdict", "count_message", "count_messages"]
+__all__ = ["WINDOW", "FloodWindow", "Verdict", "count_message", "count_messages", "warned_before"]
 
 WINDOW = timedelta(minutes=1)
 
@@ -144,3 +144,15 @@ async def _past_usual(
             return Verdict.ALLOW
         return await _past_usual(messenger, user_id, limit, album, update_id, first_try=False)
     return Verdict.ALLOW
+
+
+def warned_before(messenger: str, user_id: int, update_id: int) -> tuple[str, list[object]]:
+    """An SQL condition and its values: the citizen's current minute carried its slow-down
+    notice with an update before ``update_id`` (which then gets silence, see the module doc).
+    A condition, not a query: the webhook workers' order check asks it in the statement it
+    runs for every update anyway (``models.inbox.turn``)."""
+    sql = (
+        'EXISTS(SELECT 1 FROM "flood_window" WHERE "messenger"=? AND "user_id"=?'
+        ' AND "started_at">? AND "warned_update"<?)'
+    )
+    return sql, [messenger, user_id, clock.now() - WINDOW, update_id]

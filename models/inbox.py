@@ -28,7 +28,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models import clock, rawsql
-from models.flood import WINDOW
+from models.flood import warned_before
 
 __all__ = [
     "KEEP_FINISHED",
@@ -183,10 +183,6 @@ _EARLIER = (
     'SELECT 1 FROM "inbound_update" WHERE "messenger"=? AND "chat"=? AND "update_id"<?'
     ' AND "done_at" IS NULL AND "claimed_until">? AND ("claimed_by" IS NULL OR "claimed_by"<>?)'
 )
-_WARNED = (
-    'SELECT 1 FROM "flood_window" WHERE "messenger"=? AND "user_id"=? AND "started_at">?'
-    ' AND "warned_update"<?'
-)
 
 
 async def turn(
@@ -202,11 +198,10 @@ async def turn(
     lookups, on every update a webhook worker handles: as SQL (see ``models.rawsql``)."""
     now = clock.now()
     values: list[Any] = [messenger, chat, update_id, now, owner]
-    if user is None:
-        silenced = "0"
-    else:
-        silenced = f"EXISTS({_WARNED})"
-        values += [messenger, user, now - WINDOW, update_id]
+    silenced = "0"
+    if user is not None:
+        silenced, more = warned_before(messenger, user, update_id)
+        values += more
     [found] = await rawsql.rows(
         InboundUpdate, f'SELECT EXISTS({_EARLIER}) AS "earlier", {silenced} AS "silenced"', values
     )

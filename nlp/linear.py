@@ -98,17 +98,17 @@ class CharSvm:
         """The model for these examples: from ``store`` when it has it, else fitted (and
         kept there). ``texts`` are normalised the way queries will be; at least two
         distinct ``labels``."""
+        if store is None:
+            return cls.fit(texts, labels)
         key = cls.key(texts, labels)
-        if store is not None:
-            kept = store.load(key)
-            if kept is not None:
-                try:
-                    return cls.from_arrays(kept)
-                except (KeyError, ValueError):
-                    pass  # another layout or a damaged file: fitted again below
+        kept = store.load(key)
+        if kept is not None:
+            try:
+                return cls.from_arrays(kept)
+            except (KeyError, ValueError):
+                pass  # another layout or a damaged file: fitted again below
         model = cls.fit(texts, labels)
-        if store is not None:
-            store.save(key, model.arrays())
+        store.save(key, model.arrays())
         return model
 
     @classmethod
@@ -162,9 +162,8 @@ class CharSvm:
         codes = [str(c) for c in arrays["codes"]]
         grams = [str(g) for g in arrays["grams"]]
         idf, weights, intercept = arrays["idf"], arrays["weights"], arrays["intercept"]
-        if weights.shape != (len(grams), len(codes)) or idf.shape != (len(grams),):
-            raise ValueError("model arrays do not fit together")
-        if intercept.shape != (len(codes),):
+        shapes = (weights.shape, idf.shape, intercept.shape)
+        if shapes != ((len(grams), len(codes)), (len(grams),), (len(codes),)):
             raise ValueError("model arrays do not fit together")
         return cls(codes, grams, idf, weights, intercept)
 
