@@ -6,7 +6,9 @@ taking one citizen's updates 3 and 4 at the same moment can count 4 first: 4 is 
 one the limit allows, 3 the one over it, which carries the notice. Updates are answered in
 order, so without more care 4 was answered *after* the notice (in the benchmark, 2–4 of a
 flooder's 30 answers came after it). The stand-in here hands 4 to worker B before 3
-reaches worker A, while both still hold the citizen's earlier updates.
+reaches worker A, while both still hold the citizen's earlier updates; once with answers
+that take a moment, once with answers slower than the order wait, past which each worker
+stops waiting for the other's earlier update and goes on (the notice's included).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
+from bot.inbox import ORDER_WAIT
 from bot.standin import BotApiStandIn
 from handlers import texts
 from handlers.render import fa
@@ -50,8 +55,17 @@ async def _finished() -> int:
     return await InboundUpdate.filter(done_at__isnull=False).count()
 
 
+@pytest.mark.parametrize(
+    "answers_take",
+    [
+        pytest.param(SLOW_ANSWER, id="answers-slow-a-moment"),
+        # each worker gives up waiting for the other's earlier update (the notice among
+        # them) and goes on: the flood window must be looked at on that path too
+        pytest.param(ORDER_WAIT + 1.0, id="answers-slower-than-the-order-wait"),
+    ],
+)
 async def test_updates_counted_out_of_order_get_no_answer_after_the_notice(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, answers_take: float
 ) -> None:
     await run_isolated(seed(database_url))
     codes = [new_tracking_code() for _ in range(4)]
@@ -60,7 +74,7 @@ async def test_updates_counted_out_of_order_get_no_answer_after_the_notice(
         running_workers(standin, database_url, tmp_path, flood_limit=str(LIMIT)) as (a, b),
     ):
         person = standin.person(CITIZEN, "مریم")
-        standin.slow("sendMessage", SLOW_ANSWER)
+        standin.slow("sendMessage", answers_take)
         standin.deliver_to(None)  # the messenger holds every update until handed below
         for code in codes:
             await person.send_text(f"/track {code}")
@@ -69,7 +83,8 @@ async def test_updates_counted_out_of_order_get_no_answer_after_the_notice(
         await _handed(standin, b, second)
         await _handed(standin, b, fourth)  # counted before the third: the limit's last
         await _handed(standin, a, third)  # over the limit: carries the notice
-        standin.slow("sendMessage", 0)
+        if answers_take < ORDER_WAIT:
+            standin.slow("sendMessage", 0)
 
         async with asyncio.timeout(TIMEOUT):
             while await in_database(database_url, _finished) < len(codes):
