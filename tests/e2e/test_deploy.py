@@ -146,12 +146,15 @@ async def test_two_webhook_workers_and_a_job_worker(database_url: str, tmp_path:
         await admin.press(btexts.BTN_SEND)
         news = citizen_text(NEWS)
         await standin.wait_until(lambda: _count(standin, CITIZEN, news) >= 1, timeout=SLOW)
+        report = btexts.REPORT.split("{id}")[0]  # owed once the last recipient's row is done
+        await standin.wait_until(lambda: _count(standin, ADMIN, report) >= 1, timeout=SLOW)
 
         async with asyncio.timeout(SLOW):  # until nothing is owed any more
             while await in_database(database_url, _owed):
                 await asyncio.sleep(0.2)
         assert _count(standin, CITIZEN, label) == 1
         assert _count(standin, CITIZEN, news) == 1
+        assert _count(standin, ADMIN, report) == 1
 
         # who did what: the webhook workers handled updates and sent nothing on their own
         figures = {w.name: await _scrape(http, w) for w in workers}
