@@ -20,7 +20,6 @@ from datetime import timedelta
 from enum import Enum
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from models import clock, rawsql
@@ -64,9 +63,10 @@ async def count_message(
 ) -> Verdict:
     """Count one message of ``user_id`` (update ``update_id``) and say whether it may go on.
 
-    Each step is one conditional ``UPDATE`` (no read-then-write transaction), so workers
-    counting at once are serialised by the database itself, SQLite's file lock included.
-    The usual case (inside the minute, under the limit) comes first: one write per message.
+    Each step is one conditional statement (an ``UPDATE``, or an upsert for a new minute; no
+    read-then-write transaction), so workers counting at once are serialised by the
+    database itself, SQLite's file lock included. The usual case (inside the minute, under
+    the limit) comes first: one write per message.
     """
     if (
         album is not None
@@ -112,38 +112,39 @@ async def _under_limit(
 
 
 async def _past_usual(
-    messenger: str,
-    user_id: int,
-    limit: int,
-    album: str | None,
-    update_id: int | None,
-    *,
-    first_try: bool = True,
+    messenger: str, user_id: int, limit: int, album: str | None, update_id: int | None
 ) -> Verdict:
-    """The rarer cases, once the usual one did not apply: a new minute (or a new citizen),
-    the message that goes over the limit, and the silence after it."""
-    now = clock.now()
-    mine = FloodWindow.filter(messenger=messenger, user_id=user_id)
-    extra = {"album": album} if album is not None else {}
-    if await mine.filter(started_at__lte=now - WINDOW).update(
-        started_at=now, count=1, warned=False, warned_update=None, **extra
-    ):
-        return Verdict.ALLOW  # a new minute
-    if await mine.filter(warned=False, count__gte=limit).update(
-        warned=True, warned_update=update_id
+    """The rarer cases, once the usual one did not apply, one statement each: a new minute
+    or a new citizen, the message that goes over the limit, the silence after it."""
+    if await _new_minute(messenger, user_id, album):
+        return Verdict.ALLOW
+    if await _under_limit(messenger, [user_id], limit, album):
+        return Verdict.ALLOW  # another worker started this minute a moment ago
+    if await rawsql.execute(
+        FloodWindow,
+        'UPDATE "flood_window" SET "warned"=?,"warned_update"=? WHERE "messenger"=?'
+        ' AND "user_id"=? AND "warned"=? AND "count">=?',
+        [True, update_id, messenger, user_id, False, limit],
     ):
         return Verdict.WARN
-    if not first_try:
-        return Verdict.DROP  # the row exists (we lost the race to create it) and is full
-    try:
-        await FloodWindow.create(
-            messenger=messenger, user_id=user_id, started_at=now, count=1, album=album
-        )
-    except IntegrityError:  # it exists: created a moment ago by another message, or full
-        if await _under_limit(messenger, [user_id], limit, album):
-            return Verdict.ALLOW
-        return await _past_usual(messenger, user_id, limit, album, update_id, first_try=False)
-    return Verdict.ALLOW
+    return Verdict.DROP
+
+
+async def _new_minute(messenger: str, user_id: int, album: str | None) -> bool:
+    """Start the citizen's minute with this message if they have none or it is over (one
+    upsert, so two workers cannot both start it); False when a current one exists."""
+    now = clock.now()
+    set_album = ',"album"=excluded."album"' if album is not None else ""
+    found = await rawsql.rows(
+        FloodWindow,
+        'INSERT INTO "flood_window" ("messenger","user_id","started_at","count","warned",'
+        '"warned_update","album") VALUES (?,?,?,1,?,NULL,?) ON CONFLICT ("messenger","user_id")'
+        ' DO UPDATE SET "started_at"=excluded."started_at","count"=1,"warned"=excluded."warned",'
+        f'"warned_update"=NULL{set_album} WHERE "flood_window"."started_at"<=?'
+        ' RETURNING "user_id"',
+        [messenger, user_id, now, False, album, now - WINDOW],
+    )
+    return bool(found)
 
 
 def warned_before(messenger: str, user_id: int, update_id: int) -> tuple[str, list[object]]:

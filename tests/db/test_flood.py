@@ -19,6 +19,11 @@ async def test_album_counts_once_and_the_window_drains(db) -> None:
     assert await count_message("telegram", 1, 3) is Verdict.ALLOW  # same id, other messenger
     clock.travel(timedelta(seconds=61))
     assert await count_message("bale", 1, 3) is Verdict.ALLOW  # the window drained
+    assert await count_message("bale", 1, 3) is Verdict.ALLOW
+    assert await count_message("bale", 1, 3) is Verdict.ALLOW
+    assert await count_message("bale", 1, 3, update_id=9) is Verdict.WARN  # a new minute's
+    window = await FloodWindow.get(messenger="bale", user_id=1)
+    assert (window.count, window.warned_update) == (3, 9)
 
 
 async def test_concurrent_counts_never_exceed_the_limit(db) -> None:
