@@ -13,7 +13,7 @@ from handlers.apply.documents import on_document
 from handlers.apply.filing import file_request_of
 from handlers.apply.prompts import problem_text, same_label
 from handlers.apply.turn import Turn, answer, ask, back, cancel, load_turn, offer_change, refuse
-from handlers.common import Context, NotForUs, citizen_of, message_of, send
+from handlers.common import Context, NotForUs, message_of, send
 from handlers.texts import apply as texts
 from models.application import (
     InvalidAnswer,
@@ -84,7 +84,7 @@ async def _on_mobile(
     update: Update, context: Context, turn: Turn, message: Message, kind: str
 ) -> None:
     """The mobile number comes only as the citizen's own shared contact (or «همان …»)."""
-    citizen = await citizen_of(update, context)
+    citizen = await turn.citizen(update, context)
     same = None if turn.draft.changing == turn.step.name else same_label(turn.step, citizen)
     if kind == "contact":
         if message.contact is None or message.from_user is None:
@@ -114,7 +114,7 @@ async def _on_identifier(
     if kind != "text" or message.text is None:
         await refuse(update, context, turn, message, texts.WANT_TEXT)
         return
-    citizen = await citizen_of(update, context)
+    citizen = await turn.citizen(update, context)
     same = None if turn.draft.changing == turn.step.name else same_label(turn.step, citizen)
     if same is not None and message.text == same:
         await answer(update, context, turn, remembered_value(turn.step, citizen))

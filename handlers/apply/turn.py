@@ -19,6 +19,7 @@ from handlers.render import fa
 from handlers.texts import apply as texts
 from models.application import FILING_FLOWS, Step, StepKind, step_named, steps_for
 from models.catalog import ServiceCard
+from models.citizen import Citizen
 from models.dialog import DialogMoved, DialogState
 from models.draft import Draft, Edit, change_draft
 from models.service import Service
@@ -47,6 +48,14 @@ class Turn:
     service: Service
     card: ServiceCard
     steps: tuple[Step, ...]
+    _citizen: Citizen | None = None
+
+    async def citizen(self, update: Update, context: Context) -> Citizen:
+        """The citizen, read once per update: a step that looks at what they gave last time
+        and the question after it both need them."""
+        if self._citizen is None:
+            self._citizen = await citizen_of(update, context)
+        return self._citizen
 
     @property
     def draft(self) -> Draft:
@@ -71,7 +80,7 @@ async def load_turn(update: Update, context: Context, state: DialogState) -> Tur
 
 async def ask(update: Update, context: Context, turn: Turn, before: str = "") -> None:
     """Send the current step's question, after ``before`` (an explanation or a warning)."""
-    citizen = await citizen_of(update, context)
+    citizen = await turn.citizen(update, context)
     text, keyboard = prompt(turn, citizen)
     if turn.step.kind is not StepKind.CONFIRM:
         numbered = [s for s in turn.steps if s.kind is not StepKind.CONFIRM]
