@@ -37,6 +37,8 @@ from tortoise import fields
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
+from models import rawsql
+
 __all__ = ["TURN_SECONDS", "Bucket", "RateBudgetRow", "Turn", "budget_key", "take", "take_many"]
 
 TURN_SECONDS = 1.0
@@ -135,7 +137,8 @@ async def take_many(
     process waits to answer, and a reply to ``update`` waiting here claims it (module doc).
     """
     now = time.time()
-    row = await RateBudgetRow.get_or_none(key=key)
+    # on every send or few, so as SQL (see ``models.rawsql``)
+    row = await rawsql.first(RateBudgetRow, '"key"=?', [key])
     if row is None:
         with contextlib.suppress(IntegrityError):
             await RateBudgetRow.create(key=key, tokens=bucket.capacity, updated=now)
@@ -150,11 +153,13 @@ async def take_many(
             await _claim(row, turn, update, now)
         return 0, pause
     count = max(1, min(most, int(tokens - floor)))
-    changes: dict[str, object] = {}
-    if turn is not None and not bulk and row.turn is not None and row.turn == turn.claimed:
-        changes = {"turn": None, "turn_until": 0.0}  # our turn came
-    won = await RateBudgetRow.filter(key=key, version=row.version).update(
-        tokens=tokens - count, updated=now, version=row.version + 1, **changes
+    ours = turn is not None and not bulk and row.turn is not None and row.turn == turn.claimed
+    clear_turn = ',"turn"=NULL,"turn_until"=0.0' if ours else ""  # our turn came
+    won = await rawsql.execute(
+        RateBudgetRow,
+        f'UPDATE "rate_budget" SET "tokens"=?,"updated"=?,"version"=?{clear_turn}'
+        ' WHERE "key"=? AND "version"=?',
+        [tokens - count, now, row.version + 1, key, row.version],
     )
     if turn is not None and won:
         turn.seen = row.version + 1
