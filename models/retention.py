@@ -5,6 +5,12 @@ The store is content-addressed (:mod:`models.storage`): the same photo sent for 
 requests is one file. A file therefore leaves the disk only after the transaction that
 dropped its rows commits, and only when no other row names it: another request's
 document, a broadcast's photo, or a draft in an open dialog (uploaded, not yet filed).
+
+Files can still outlive every row that named them: a process killed between an erase's
+commit and its deletions (``/forget``, the purge), or the photos of a dialog the citizen
+abandoned and that expired. :func:`sweep_orphans` finds them on disk and removes those no
+row names once they are :data:`ORPHAN_GRACE` old (an upload is named by its dialog a moment
+after it is stored; storing the same bytes again restarts the grace).
 """
 
 from __future__ import annotations
@@ -27,12 +33,22 @@ from models.request import (
 )
 from models.storage import DocumentStore
 
-__all__ = ["PURGED", "RETENTION_ACTOR", "purge_documents", "remove_unused"]
+__all__ = [
+    "ORPHAN_GRACE",
+    "PURGED",
+    "RETENTION_ACTOR",
+    "purge_documents",
+    "remove_unused",
+    "sweep_orphans",
+]
 
 PURGED = "documents_purged"
 """StatusEvent.status of the note that the retention purge removed the documents."""
 RETENTION_ACTOR = "retention"
 FINAL_STATUSES = frozenset(RequestStatus) - OPEN_STATUSES
+ORPHAN_GRACE = timedelta(days=1)
+"""How old a file no row names must be before :func:`sweep_orphans` removes it."""
+_SWEEP_CHUNK = 500
 
 
 async def _paths_in_use(paths: Iterable[str]) -> set[str]:
@@ -41,12 +57,15 @@ async def _paths_in_use(paths: Iterable[str]) -> set[str]:
     wanted = set(paths)
     if not wanted:
         return set()
-    used = set(await RequestDocument.filter(path__in=list(wanted)).values_list("path", flat=True))
-    photos = Broadcast.filter(photo_path__in=list(wanted)).values_list("photo_path", flat=True)
-    used |= set(await photos)
+    # Dialogs first: a filing (or a broadcast's send) moves a path from its dialog to its
+    # row in one transaction, so one committing between these reads is seen in one of them.
+    used: set[str] = set()
     for data in await DialogState.all().values_list("data", flat=True):
         text = json.dumps(data)
         used |= {p for p in wanted - used if p in text}
+    used |= set(await RequestDocument.filter(path__in=list(wanted)).values_list("path", flat=True))
+    photos = Broadcast.filter(photo_path__in=list(wanted)).values_list("photo_path", flat=True)
+    used |= set(await photos)
     return used
 
 
@@ -91,3 +110,14 @@ async def purge_documents(store: DocumentStore, days: int, now: datetime) -> int
         purged += 1
     await remove_unused(store, paths)
     return purged
+
+
+async def sweep_orphans(store: DocumentStore, now: datetime) -> int:
+    """Delete the stored files that no row names and that nobody stored for
+    :data:`ORPHAN_GRACE` before ``now``; returns how many went."""
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    candidates = await asyncio.to_thread(store.stored_before, cutoff)
+    removed = 0
+    for start in range(0, len(candidates), _SWEEP_CHUNK):
+        removed += await remove_unused(store, candidates[start : start + _SWEEP_CHUNK])
+    return removed

@@ -249,6 +249,7 @@ class DocumentStore:
         target = self.root / relative
         with contextlib.suppress(FileNotFoundError):
             if target.stat().st_size == len(data):
+                os.utime(target)  # stored again: the orphan sweep's grace counts from now
                 return stored  # the same bytes are already here
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -265,6 +266,18 @@ class DocumentStore:
                 os.unlink(temp_name)
             raise
         return stored
+
+    def stored_before(self, cutoff: float) -> list[str]:
+        """The stored files last written (or stored again) before ``cutoff`` (unix time),
+        as relative paths."""
+        found = []
+        for path in self.root.glob("*/*/*"):
+            relative = path.relative_to(self.root).as_posix()
+            if _STORED_PATH.fullmatch(relative):
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < cutoff:
+                        found.append(relative)
+        return found
 
     def path_of(self, relative_path: str) -> Path:
         """Return the absolute path of a stored file, for back-office tools.

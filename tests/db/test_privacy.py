@@ -3,6 +3,8 @@ stays for the SLA reports, and that a used or replaced confirm changes nothing."
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from models.flood import FloodWindow
 from models.privacy import FORGET_ACTOR, FORGET_FLOW, forget, held_data
 from models.relay import Direction, Relay, RelayMessage
 from models.request import RequestDocument, RequestStatus, ServiceRequest, StatusEvent
-from models.retention import PURGED, purge_documents
+from models.retention import PURGED, purge_documents, sweep_orphans
 from models.service import Category, Service
 from models.storage import DocumentStore
 
@@ -135,3 +137,37 @@ async def test_purge_takes_documents_of_requests_closed_long_enough(citizen, sto
     assert event.delivered_at is not None  # a note in the history, never a notice
     assert (store.root / running_doc.path).exists()  # still named by the open request
     assert await purge_documents(store, 10, clock.now() + timedelta(days=12)) == 0
+
+
+def _age(store: DocumentStore, relative: str, days: float) -> None:
+    """Make a stored file look ``days`` old (its mtime), as a file left by a crash would."""
+    then = time.time() - days * 86400
+    os.utime(store.root / relative, (then, then))
+
+
+async def test_files_no_row_names_go_once_a_day_old(citizen, store) -> None:
+    """A crash between an erase's commit and its deletions, or the photos of an abandoned
+    dialog, leave files no row names: the retention round removes them a day later."""
+    request = await new_request(citizen, "1", RequestStatus.IN_REVIEW)
+    filed = await attach(store, request, PNG)
+    drafted = store.save(PNG + b"draft").relative_path
+    await DialogState.create(
+        messenger="bale", user_id=42, chat_id=42, flow="apply", step="documents",
+        data={"documents": {"id-card": [drafted]}},
+    )  # fmt: skip
+    orphan = store.save(PNG + b"orphan").relative_path
+    fresh = store.save(PNG + b"fresh").relative_path
+    for old in (filed.path, drafted, orphan):
+        _age(store, old, 2)
+    _age(store, fresh, 0.5)
+
+    assert await sweep_orphans(store, clock.now()) == 1
+    assert not (store.root / orphan).exists()
+    for kept in (filed.path, drafted, fresh):
+        assert (store.root / kept).exists(), kept
+
+    _age(store, fresh, 2)
+    assert store.save(PNG + b"fresh").relative_path == fresh  # sent again: a new grace
+    assert await sweep_orphans(store, clock.now()) == 0
+    assert await sweep_orphans(store, clock.now() + timedelta(days=2)) == 1
+    assert not (store.root / fresh).exists()
