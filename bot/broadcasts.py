@@ -1,10 +1,11 @@
 """Background work of broadcasts: queueing their recipients and the admin's progress.
 
 ``queue`` writes the recipient rows of every confirmed broadcast (resumable after a crash:
-``models.broadcast.queue_recipients``). ``progress`` edits each running broadcast's
-progress message every ``SKEDBOT_BROADCAST_PROGRESS_SECONDS`` (one process per interval
-takes the edit with a conditional update), and when the last row is finished marks the
-broadcast done and owes the admin the final report, in one transaction.
+``models.broadcast.queue_recipients``). ``progress`` owes the admin an edit of each running
+broadcast's progress message every ``SKEDBOT_BROADCAST_PROGRESS_SECONDS`` (one process per
+interval takes the turn with a conditional update, and writes the outbox row in the same
+transaction), and when the last row is finished marks the broadcast done and owes the
+admin the final report and the last edit, in one transaction.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -49,28 +49,13 @@ async def queue_broadcasts(apps: dict[str, Application]) -> None:  # type: ignor
 
 
 async def _take_turn(b: Broadcast, every: timedelta) -> bool:
-    """This process edits ``b``'s progress now, unless another did within ``every``."""
+    """This process owes the progress edit now, unless another did within ``every``."""
     now = clock.now()
     return bool(
         await Broadcast.filter(
             Q(progress_at__isnull=True) | Q(progress_at__lte=now - every), id=b.id
         ).update(progress_at=now)
     )
-
-
-async def _edit(app: Application, b: Broadcast, text: str) -> None:  # type: ignore[type-arg]
-    if b.progress_message_id is None:
-        return
-    try:
-        await app.bot.edit_message_text(
-            text, chat_id=b.admin_chat_id, message_id=b.progress_message_id,
-            reply_markup=view.controls(b),
-        )  # fmt: skip
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            log.warning("broadcast %s: progress edit refused: %s", b.id, exc.message)
-    except TelegramError as exc:
-        log.warning("broadcast %s: progress edit failed: %s", b.id, type(exc).__name__)
 
 
 @periodic("broadcast-progress", 1.0)
@@ -84,16 +69,13 @@ async def broadcast_progress(apps: dict[str, Application]) -> None:  # type: ign
     )
     for b in active:
         async with in_transaction():
-            finished = await model.finish_if_done(b)
-            if finished:
+            if await model.finish_if_done(b):
                 b = await Broadcast.get(id=b.id)
                 await view.queue_report(b)
-        if finished:
-            apps[b.messenger].bot_data[KEY].wake_workers()
-        elif not await _take_turn(b, every):
-            continue
-        text = view.progress_text(b, await model.progress(b), clock.now())
-        await _edit(apps[b.messenger], b, text)
+            elif not await _take_turn(b, every):
+                continue
+            await view.queue_progress(b)
+        apps[b.messenger].bot_data[KEY].wake_workers()
 
 
 def _interval(apps: dict[str, Application]) -> float:  # type: ignore[type-arg]

@@ -4,8 +4,8 @@ An admin composes (text, or one photo with a caption), picks an audience, sees a
 exactly as citizens will and the number of recipients, and confirms or cancels; nothing
 goes before the confirm. The recipients are outbox rows (``models.broadcast``), sent by the
 one dispatcher at bulk priority under the shared rate budget; ``bot.broadcasts`` queues
-them and edits the admin's progress message. Admin rights are checked on every command
-and every button press: callback data is never trusted.
+them and owes the admin's progress message its edits (outbox rows too). Admin rights are
+checked on every command and every button press: callback data is never trusted.
 
 Citizens send «لغو اطلاع‌رسانی» (or /stop) to stop broadcasts and «دریافت اطلاعیه‌ها» to get
 them again; request notices are not broadcasts and always arrive.
@@ -37,7 +37,14 @@ from handlers.broadcast.compose import (
     start_compose,
 )
 from handlers.broadcast.controls import list_broadcasts, on_control
-from handlers.broadcast.progress import controls, progress_text, queue_report, report_text
+from handlers.broadcast.progress import (
+    PROGRESS_EDIT,
+    controls,
+    progress_text,
+    queue_progress,
+    queue_report,
+    report_text,
+)
 from handlers.broadcast.send import citizen_text
 from handlers.common import Context, citizen_of, send
 from handlers.texts import broadcast as texts
@@ -45,9 +52,11 @@ from models import broadcast as model
 
 __all__ = [
     "BC",
+    "PROGRESS_EDIT",
     "citizen_text",
     "controls",
     "progress_text",
+    "queue_progress",
     "queue_report",
     "register",
     "report_text",

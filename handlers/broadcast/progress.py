@@ -1,24 +1,41 @@
-"""What the admin sees while a broadcast runs: its progress message (edited by
-``bot.broadcasts``), its pause/resume and cancel buttons, and the final report."""
+"""What the admin sees while a broadcast runs: its progress message, its pause/resume and
+cancel buttons, and the final report.
+
+``bot.broadcasts`` decides when the progress message is due an edit and owes it as an
+outbox row (:data:`PROGRESS_EDIT`); the sender here renders the figures as they are when
+it goes, so a row that waited behind replies still shows the latest."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import telegram
 from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from handlers import keyboards
 from handlers.broadcast.access import BC
-from handlers.delivery import MESSAGE, message_payload
+from handlers.delivery import MESSAGE, message_payload, sender, subject_of
+from handlers.deps import Deps
 from handlers.render import fa
 from handlers.texts import broadcast as texts
 from models import broadcast as model
-from models import outbox
+from models import clock, outbox
 from models.broadcast import Broadcast, BroadcastState, Progress
-from models.outbox import Priority
+from models.outbox import OutboxMessage, OutboxStatus, Priority
 from models.workdays import format_jalali_datetime
 
-__all__ = ["controls", "progress_text", "queue_report", "report_text"]
+__all__ = [
+    "PROGRESS_EDIT",
+    "controls",
+    "progress_text",
+    "queue_progress",
+    "queue_report",
+    "report_text",
+]
+
+PROGRESS_EDIT = "broadcast.progress"
+"""Outbox kind: edit the admin's progress message with the figures of the moment."""
 
 BAR_WIDTH = 10
 
@@ -86,3 +103,31 @@ def controls(b: Broadcast) -> InlineKeyboardMarkup | None:
     else:
         return None
     return keyboards.inline_pair(first, BC.button(texts.BTN_STOP, "stop", b.id))
+
+
+async def queue_progress(b: Broadcast) -> None:
+    """Owe the admin an edit of the progress message, unless one is owed already (it will
+    show the latest figures when it goes); inside the transaction that took the turn."""
+    if b.progress_message_id is None:
+        return
+    owed = OutboxMessage.filter(kind=PROGRESS_EDIT, ref=b.id, status=OutboxStatus.PENDING)
+    if await owed.exists():
+        return
+    await outbox.enqueue(b.messenger, b.admin_chat_id, PROGRESS_EDIT, ref=b.id)
+
+
+@sender(PROGRESS_EDIT)
+async def send_progress(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> int | None:
+    b = await subject_of(row, Broadcast)
+    if b.progress_message_id is None:
+        return None
+    text = progress_text(b, await model.progress(b), clock.now())
+    try:
+        await bot.edit_message_text(
+            text, chat_id=b.admin_chat_id, message_id=b.progress_message_id,
+            reply_markup=controls(b),
+        )  # fmt: skip
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise  # the dispatcher gives it up (and logs it)
+    return b.progress_message_id

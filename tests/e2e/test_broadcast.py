@@ -187,6 +187,30 @@ async def test_broadcast_reaches_everyone_but_the_opted_out_and_marks_the_blocke
     assert f"{fa(3)} نفر" in confirm
 
 
+async def test_the_progress_message_ends_with_the_final_figures(harness) -> None:
+    """The progress edits are outbox rows: edits the messenger refused are sent again, and
+    the admin's message ends showing the broadcast done, its figures and no buttons."""
+    await citizens(harness, 3)
+    admin = harness.person(ADMIN_ID, "مدیر")
+    await compose(harness, admin)
+    harness.standin.fail_next("editMessageText", status=500, times=3)
+    await admin.press(texts.BTN_SEND)
+    b = await until_done(harness)
+    assert b.state == BroadcastState.DONE and b.progress_message_id is not None
+    done = texts.STATE_NAMES[BroadcastState.DONE]
+
+    def final() -> bool:
+        [shown] = [m for m in harness.standin.messages(b.admin_chat_id)
+                   if m.message_id == b.progress_message_id]  # fmt: skip
+        return done in (shown.text or "") and f"{fa(3)}" in shown.text and not shown.reply_markup
+
+    async with asyncio.timeout(20):
+        while not final():
+            clock.travel(timedelta(seconds=30))  # past the retry pauses
+            harness.workers.wake()
+            await asyncio.sleep(0.05)
+
+
 async def test_request_notices_reach_opted_out_citizens(harness) -> None:
     """Opting out stops broadcasts only: a status change still arrives."""
     person = harness.person(1001)
