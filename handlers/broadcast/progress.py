@@ -12,6 +12,7 @@ from datetime import datetime
 import telegram
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
+from tortoise.expressions import Q
 
 from handlers import keyboards
 from handlers.broadcast.access import BC
@@ -106,11 +107,13 @@ def controls(b: Broadcast) -> InlineKeyboardMarkup | None:
 
 
 async def queue_progress(b: Broadcast) -> None:
-    """Owe the admin an edit of the progress message, unless one is owed already (it will
-    show the latest figures when it goes); inside the transaction that took the turn."""
+    """Owe the admin an edit of the progress message, unless one is owed already and not
+    yet on its way (it will show the figures of the moment it goes; one a dispatcher has
+    claimed may have read them already); inside the transaction that took the turn."""
     if b.progress_message_id is None:
         return
-    owed = OutboxMessage.filter(kind=PROGRESS_EDIT, ref=b.id, status=OutboxStatus.PENDING)
+    waiting = Q(claimed_until__isnull=True) | Q(claimed_until__lt=clock.now())
+    owed = OutboxMessage.filter(waiting, kind=PROGRESS_EDIT, ref=b.id, status=OutboxStatus.PENDING)
     if await owed.exists():
         return
     await outbox.enqueue(b.messenger, b.admin_chat_id, PROGRESS_EDIT, ref=b.id)
