@@ -68,7 +68,7 @@ async def broadcast_progress(apps: dict[str, Application]) -> None:  # type: ign
         state__in=[BroadcastState.RUNNING, BroadcastState.PAUSED], messenger__in=list(apps)
     )
     for b in active:
-        async with in_transaction():
+        async with in_transaction():  # each branch writes first (see finish_if_done)
             if await model.finish_if_done(b):
                 b = await Broadcast.get(id=b.id)
                 await view.queue_report(b)

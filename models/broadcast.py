@@ -36,7 +36,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import clock
+from models import clock, rawsql
 from models.citizen import Citizen
 from models.outage import subscribers
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -321,16 +321,29 @@ async def cancel(broadcast_id: int) -> bool:
 
 
 async def finish_if_done(broadcast: Broadcast) -> bool:
-    """Running and every row finished → done, once. True for the caller that made it so."""
+    """Running and every row finished → done, once. True for the caller that made it so.
+
+    One conditional UPDATE, so that a transaction starting with it writes first: on SQLite
+    a transaction of one process that reads and then writes fails at once ("database is
+    locked") when another process wrote in between, and the progress round runs every
+    second in every job process."""
     if broadcast.state != BroadcastState.RUNNING or broadcast.queued_at is None:
         return False
-    if await _rows(broadcast).filter(status=OutboxStatus.PENDING).exists():
-        return False
-    return bool(
-        await Broadcast.filter(id=broadcast.id, state=BroadcastState.RUNNING).update(
-            state=BroadcastState.DONE, finished_at=clock.now()
-        )
+    changed = await rawsql.execute(
+        Broadcast,
+        'UPDATE "broadcast" SET "state"=?,"finished_at"=? WHERE "id"=? AND "state"=?'
+        ' AND NOT EXISTS (SELECT 1 FROM "outbox" WHERE "kind"=? AND "ref"=? AND "status"=?)',
+        [
+            BroadcastState.DONE.value,
+            clock.now(),
+            broadcast.id,
+            BroadcastState.RUNNING.value,
+            BROADCAST_MESSAGE,
+            broadcast.id,
+            OutboxStatus.PENDING.value,
+        ],
     )
+    return bool(changed)
 
 
 def estimated_finish(broadcast: Broadcast, done: Progress, now: datetime) -> datetime | None:
