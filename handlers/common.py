@@ -1,14 +1,14 @@
 """Helpers every feature uses: who is writing, and answering them.
 
-Handlers get what they need from an update through :func:`sender_of`, :func:`message_of`
-and :func:`query_of`, never through ``assert``: an update the Bot API may send without a
-user, a chat or a message (a channel post, a poll, a future kind) raises
-:class:`NotForUs`, which the error handler drops quietly. It is input, not a bug.
+Handlers get what they need from an update through :func:`sender_of`, :func:`message_of`,
+:func:`query_of` and :func:`pressed_message`, never through ``assert``: an update the Bot
+API may send without a user, a chat or a message (a channel post, a poll, a future kind)
+raises :class:`NotForUs`, which the error handler drops quietly. It is input, not a bug.
 """
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update, User
 from telegram.ext import ContextTypes
 
 from handlers import keyboards, texts
@@ -23,6 +23,7 @@ __all__ = [
     "NotForUs",
     "citizen_of",
     "message_of",
+    "pressed_message",
     "pressed_own_request",
     "query_of",
     "send",
@@ -50,6 +51,14 @@ def message_of(update: Update) -> Message:
     if message is None:
         raise NotForUs("no message")
     return message
+
+
+def pressed_message(query: CallbackQuery) -> MaybeInaccessibleMessage:
+    """The message whose button was pressed: its chat and id, also when the messenger no
+    longer shows the bot its content (an old message)."""
+    if query.message is None:
+        raise NotForUs("a press on no message")
+    return query.message
 
 
 def query_of(update: Update) -> CallbackQuery:

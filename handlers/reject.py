@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from handlers import keyboards, texts
 from handlers.callbacks import RowArg
-from handlers.common import Context
+from handlers.common import Context, message_of, sender_of
 from handlers.deps import deps
 from handlers.desk import actor_of, load_request, pressed_request, staff_check
 from handlers.operator import DESK, OP, desk_view, illegal_text
@@ -52,7 +52,7 @@ async def ask_reason(update: Update, context: Context) -> None:
     if pressed is None:
         return
     _, request, query = pressed
-    assert query.message is not None
+    message = message_of(update)
     if not _may_reject(request):
         await query.answer(_illegal(request), show_alert=True)
         return
@@ -67,7 +67,7 @@ async def ask_reason(update: Update, context: Context) -> None:
         dtexts.REJECT_ASK.format(code=fa(request.tracking_code), other=dtexts.BTN_REASON_OTHER)
     ]
     lines += [f"{fa(n + 1)}. {r.text}" for n, r in enumerate(reasons_for(request.service.code))]
-    await query.message.reply_text("\n".join(lines), reply_markup=keyboards.rows(buttons))
+    await message.reply_text("\n".join(lines), reply_markup=keyboards.rows(buttons))
 
 
 async def reject(request: ServiceRequest, actor: str, reason: str, next_step: str) -> bool:
@@ -97,7 +97,7 @@ async def on_reason_button(update: Update, context: Context) -> None:
     if pressed is None:
         return
     cb, request, query = pressed
-    assert query.message is not None
+    message = message_of(update)
     d, user = deps(context), query.from_user
     code = fa(request.tracking_code)
     if cb.action == "rcancel":
@@ -109,7 +109,7 @@ async def on_reason_button(update: Update, context: Context) -> None:
         return
     if cb.action == "rtyped":
         await query.answer()
-        prompt = await query.message.reply_text(dtexts.REJECT_TYPE.format(code=code))
+        prompt = await message.reply_text(dtexts.REJECT_TYPE.format(code=code))
         await desk.record(actor_of(d, user.id), PROMPT, request.id, message_id=prompt.message_id)
         return
     reasons = reasons_for(request.service.code)
@@ -135,8 +135,7 @@ async def on_typed_reason(update: Update, context: Context) -> None:
         return
     if staff_check(update, context) is not None:
         return
-    d, user = deps(context), message.from_user
-    assert user is not None
+    d, (user, _) = deps(context), sender_of(update)
     prompt = await DeskAction.get_or_none(
         action=PROMPT,
         actor=actor_of(d, user.id),

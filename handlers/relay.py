@@ -26,7 +26,15 @@ from tortoise.transactions import in_transaction
 
 from handlers import flows, keyboards, texts
 from handlers.callbacks import CallbackFeature
-from handlers.common import Context, citizen_of, send, send_main_menu
+from handlers.common import (
+    Context,
+    citizen_of,
+    message_of,
+    query_of,
+    send,
+    send_main_menu,
+    sender_of,
+)
 from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps, deps
 from handlers.render import fa
@@ -152,8 +160,7 @@ async def _relay_and_answer(
     update: Update, context: Context, message_id: int, kind: str, preview: str
 ) -> None:
     d = deps(context)
-    chat = update.effective_chat
-    assert chat is not None
+    _, chat = sender_of(update)
     if d.operator_chat_id is None:
         await send(update, context, texts.STAFF_UNAVAILABLE)
         return
@@ -176,8 +183,7 @@ async def _relay_and_answer(
 
 async def on_thread_message(update: Update, context: Context, state: DialogState) -> None:
     """Every message while the ``staff`` flow is open: relayed, or «پایان گفتگو»."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     if message.text == rtexts.BTN_END:
         await end_thread(update, context, state)
         return
@@ -208,8 +214,7 @@ async def end_thread(update: Update, context: Context, state: DialogState | None
 
 async def offer(update: Update, context: Context, *, is_text: bool) -> None:
     """A message the bot could not place, outside any dialog: offer it to staff."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     if deps(context).operator_chat_id is None or kind_of(message) is None:
         await send(update, context, texts.NOT_TEXT)
         return
@@ -220,8 +225,7 @@ async def offer(update: Update, context: Context, *, is_text: bool) -> None:
 async def on_offer_button(update: Update, context: Context) -> None:
     """``relay:send:<message id>``: the offered message goes to staff. Only a message of the
     presser's own private chat can be copied, so forged data relays nothing of anyone else."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     cb = RELAY.parse(query.data)
     chat = update.effective_chat
     if cb is None or not cb.arg.isdigit() or chat is None or chat.type != chat.PRIVATE:

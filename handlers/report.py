@@ -17,7 +17,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler, filters
 
 from handlers import texts
-from handlers.common import Context
+from handlers.common import Context, message_of
 from handlers.deps import deps
 from handlers.desk import actor_of, staff_check
 from handlers.render import fa
@@ -92,8 +92,7 @@ def render_png(rows: list[ServiceRow], period: Period) -> bytes:
 
 
 async def report_command(update: Update, context: Context) -> None:
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     refusal = staff_check(update, context)
     if refusal is not None:
         await message.reply_text(refusal)

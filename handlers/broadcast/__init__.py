@@ -46,7 +46,7 @@ from handlers.broadcast.progress import (
     report_text,
 )
 from handlers.broadcast.send import citizen_text
-from handlers.common import Context, citizen_of, send
+from handlers.common import Context, citizen_of, query_of, send
 from handlers.texts import broadcast as texts
 from models import broadcast as model
 
@@ -64,8 +64,7 @@ __all__ = [
 
 
 async def on_button(update: Update, context: Context) -> None:
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     cb = BC.parse(query.data)
     if cb is None:
         await query.answer()

@@ -11,7 +11,7 @@ from handlers.broadcast.access import BC, is_admin, refuse
 from handlers.broadcast.progress import controls, progress_text
 from handlers.broadcast.send import send_to
 from handlers.callbacks import RowArg
-from handlers.common import Context, query_of, send
+from handlers.common import Context, message_of, pressed_message, query_of, send, sender_of
 from handlers.deps import deps
 from handlers.outages import area_names
 from handlers.render import fa
@@ -60,8 +60,7 @@ async def on_compose(update: Update, context: Context, state: DialogState) -> No
         await state.finish()
         await refuse(update, context)
         return
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     d = deps(context)
     photo_path = None
     photo_ids: dict[str, str] = {}
@@ -81,8 +80,7 @@ async def on_compose(update: Update, context: Context, state: DialogState) -> No
             update, context, texts.COMPOSE_TOO_LONG.format(length=fa(len(text)), limit=fa(limit))
         )
         return
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    user, chat = sender_of(update)
     b = await Broadcast.create(
         messenger=d.messenger,
         admin_user_id=user.id,
@@ -172,8 +170,7 @@ async def on_audience(update: Update, context: Context, arg: str) -> None:
         return
     await Broadcast.filter(id=b.id).update(audience=audience.code)
     await send(update, context, texts.PREVIEW_TITLE)
-    chat = update.effective_chat
-    assert chat is not None
+    _, chat = sender_of(update)
     await send_to(context.bot, deps(context), b, chat.id)
     await send(
         update,
@@ -195,8 +192,7 @@ async def on_confirm(update: Update, context: Context, arg: str) -> None:
     if found is None:
         return
     b, _, query = found
-    assert query.message is not None
-    if not await model.confirm(b.id, query.message.message_id):
+    if not await model.confirm(b.id, pressed_message(query).message_id):
         await query.answer(texts.NOT_DRAFT, show_alert=True)
         return
     await query.answer()

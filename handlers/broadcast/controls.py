@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from handlers.broadcast.access import is_admin, refuse
 from handlers.broadcast.progress import controls, progress_text, queue_report
-from handlers.common import Context, send
+from handlers.common import Context, query_of, send
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.texts import broadcast as texts
@@ -25,8 +25,7 @@ LIST_LIMIT = 10
 
 async def on_control(update: Update, context: Context, action: str, arg: str) -> None:
     """Pause, resume or cancel a broadcast under way (from its progress or the list)."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     if not is_admin(update, context):
         await refuse(update, context)
         return

@@ -14,7 +14,7 @@ from telegram import CallbackQuery, Message, Update
 
 from handlers import texts
 from handlers.callbacks import Callback, CallbackFeature, RowArg
-from handlers.common import Context, query_of
+from handlers.common import Context, message_of, query_of
 from handlers.deps import Deps, deps
 from handlers.operator import DESK
 from handlers.texts import desk as dtexts
@@ -111,8 +111,7 @@ async def reply(message: Message, text: str, markup=None) -> None:
 async def staff_message(update: Update, context: Context) -> Message | None:
     """The command's message when staff may use it here; otherwise the refusal is replied
     and None returned (every desk command starts so)."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     refusal = staff_check(update, context)
     if refusal is not None:
         await reply(message, refusal)

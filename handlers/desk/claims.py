@@ -9,7 +9,7 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context, sender_of
+from handlers.common import Context, query_of, sender_of
 from handlers.deps import deps
 from handlers.desk.access import (
     actor_of,
@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 
 async def _refresh(update: Update, request: ServiceRequest) -> None:
     """Show the request's status, claim and buttons of now on the pressed message."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await request.refresh_from_db()
     text, markup = await desk_view(request)
     try:

@@ -21,7 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from handlers import announce, operator
 from handlers import texts as general
 from handlers.callbacks import CallbackFeature, RowArg
-from handlers.common import Context, message_of, query_of
+from handlers.common import Context, message_of, pressed_message, query_of
 from handlers.deps import deps
 from handlers.render import fa
 from handlers.texts import operator as otexts
@@ -89,12 +89,12 @@ async def open_picker(update: Update, context: Context, request: ServiceRequest)
         )
         return
     await query.answer()
-    assert query.message is not None
+    pressed = pressed_message(query)
     await context.bot.send_message(
-        query.message.chat.id,
+        pressed.chat.id,
         _picker_text(request, ""),
         reply_markup=_picker(request, 0, ""),
-        reply_to_message_id=query.message.message_id,
+        reply_to_message_id=pressed.message_id,
     )
 
 
@@ -143,19 +143,19 @@ async def on_picker_button(update: Update, context: Context) -> None:
         )
     elif cb.action == "other":
         await query.answer()
-        assert query.message is not None
+        pressed = pressed_message(query)
         prompt = await context.bot.send_message(
-            query.message.chat.id,
+            pressed.chat.id,
             texts.OTHER_PROMPT.format(
                 name=user.first_name or otexts.NAMELESS, code=fa(request.tracking_code)
             ),
             reply_markup=ForceReply(selective=True),
-            reply_to_message_id=query.message.message_id,
+            reply_to_message_id=pressed.message_id,
         )
         await DialogState.begin(
-            deps(context).messenger, user.id, query.message.chat.id, FLOW, "note",
+            deps(context).messenger, user.id, pressed.chat.id, FLOW, "note",
             {"request": request.id, "mask": mask, "note": note,
-             "prompt": prompt.message_id, "picker": query.message.message_id},
+             "prompt": prompt.message_id, "picker": pressed.message_id},
         )  # fmt: skip
     else:
         await _confirm(update, context, request, documents, mask, note)
