@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.models import Model
 
@@ -81,60 +80,30 @@ async def admit(
     """Write the update down, claimed by ``owner``; False if it was seen before.
 
     ``chat`` is the chat (or, without one, the user) whose updates must be handled in
-    order; None for an update that belongs to nobody. One INSERT in autocommit: a replay
-    fails on the unique key and changes nothing."""
-    row = _unfinished(messenger, update_id, payload, owner, chat)
-    try:  # on every update a webhook takes, so as SQL (see ``models.rawsql``)
-        await rawsql.execute(
-            InboundUpdate,
-            'INSERT INTO "inbound_update" ("messenger","update_id","chat","payload",'
-            '"claimed_by","claimed_until","received_at") VALUES (?,?,?,?,?,?,?)',
-            [messenger, update_id, chat, row.payload, owner, row.claimed_until, row.received_at],
-        )
-    except IntegrityError:
-        return False
-    return True
-
-
-def _unfinished(
-    messenger: str,
-    update_id: int,
-    payload: dict[str, Any],
-    owner: str,
-    chat: int | None,
-    until: datetime | None = None,
-) -> InboundUpdate:
-    """The row of an update just taken in, claimed by ``owner`` for a :data:`LEASE`."""
-    now = clock.now()
-    return InboundUpdate(
-        messenger=messenger,
-        update_id=update_id,
-        chat=chat,
-        payload=json.dumps(payload, ensure_ascii=True),
-        claimed_by=owner,
-        claimed_until=until or now + LEASE,
-        received_at=now,
-    )
+    order; None for an update that belongs to nobody. The batch's one INSERT, for one: a
+    replay meets the unique key and changes nothing."""
+    return update_id in await admit_many(messenger, [(update_id, payload, chat)], owner)
 
 
 async def admit_many(
     messenger: str, updates: list[tuple[int, dict[str, Any], int | None]], owner: str
 ) -> set[int]:
-    """Write a batch of updates down (``(update_id, payload, chat)`` each, as :func:`admit`);
-    returns the ids that were new.
+    """Write a batch of updates down (``(update_id, payload, chat)`` each, as :func:`admit`),
+    claimed by ``owner`` for a :data:`LEASE`; returns the ids that were new.
 
     One multi-row INSERT that skips the ids already known (on any process: the unique key
     decides) and returns those it wrote, instead of a round trip per update: a
-    ``getUpdates`` answer under load holds up to 100. Written as SQL (see ``models.rawsql``).
+    ``getUpdates`` answer under load holds up to 100, and a webhook takes every update
+    through here. Written as SQL (see ``models.rawsql``).
     """
     fresh = {update_id: (payload, chat) for update_id, payload, chat in updates}
     if not fresh:
         return set()
-    until = clock.now() + LEASE
+    now = clock.now()
     values: list[Any] = []
     for update_id, (payload, chat) in fresh.items():
-        row = _unfinished(messenger, update_id, payload, owner, chat, until)
-        values += [messenger, update_id, chat, row.payload, owner, until, row.received_at]
+        encoded = json.dumps(payload, ensure_ascii=True)
+        values += [messenger, update_id, chat, encoded, owner, now + LEASE, now]
     written = await rawsql.rows(
         InboundUpdate,
         'INSERT INTO "inbound_update" ("messenger","update_id","chat","payload","claimed_by",'
