@@ -30,13 +30,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import clock, rawsql
+from models import clock, outbox, rawsql
 from models.citizen import Citizen
 from models.outage import subscribers
 from models.outbox import OutboxMessage, OutboxStatus, Priority
@@ -311,12 +311,9 @@ async def cancel(broadcast_id: int) -> bool:
             state__in=[BroadcastState.DRAFT, BroadcastState.RUNNING, BroadcastState.PAUSED],
         ).update(state=BroadcastState.CANCELLED, finished_at=now)
         if changed:
-            await OutboxMessage.filter(
-                Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-                kind=BROADCAST_MESSAGE,
-                ref=broadcast_id,
-                status=OutboxStatus.PENDING,
-            ).update(status=OutboxStatus.FAILED, finished_at=now, last_error=CANCELLED)
+            await outbox.waiting(BROADCAST_MESSAGE, broadcast_id, now).update(
+                status=OutboxStatus.FAILED, finished_at=now, last_error=CANCELLED
+            )
     return bool(changed)
 
 

@@ -56,6 +56,8 @@ __all__ = [
     "pending_count",
     "retry_later",
     "retry_pause",
+    "unclaimed",
+    "waiting",
 ]
 
 MAX_ATTEMPTS = 12
@@ -147,6 +149,17 @@ def due(now: datetime):  # type: ignore[no-untyped-def]
     return OutboxMessage.filter(status=OutboxStatus.PENDING, not_before__lte=now)
 
 
+def unclaimed(now: datetime) -> Q:
+    """Rows no dispatcher holds: never claimed, or their lease ran out."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def waiting(kind: str, ref: int, now: datetime):  # type: ignore[no-untyped-def]
+    """The pending rows of ``kind`` about ``ref`` that no dispatcher has in hand (a claimed
+    one may be on its way already)."""
+    return OutboxMessage.filter(unclaimed(now), kind=kind, ref=ref, status=OutboxStatus.PENDING)
+
+
 _HEADS = (
     'SELECT o.* FROM "outbox" AS o WHERE o."status"=? AND o."priority"=? AND o."not_before"<=?'
     ' AND (o."claimed_until" IS NULL OR o."claimed_until"<?) AND o."messenger" IN ({messengers})'
@@ -200,11 +213,7 @@ async def claim_many(rows: Sequence[OutboxMessage], owner: str) -> list[OutboxMe
     now = clock.now()
     until = now + LEASE
     ids = [row.id for row in rows]
-    await (
-        due(now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), id__in=ids)
-        .update(claimed_by=owner, claimed_until=until)
-    )
+    await due(now).filter(unclaimed(now), id__in=ids).update(claimed_by=owner, claimed_until=until)
     taken = set(
         await OutboxMessage.filter(id__in=ids, claimed_by=owner, claimed_until=until).values_list(
             "id", flat=True

@@ -12,7 +12,6 @@ from datetime import datetime
 import telegram
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest
-from tortoise.expressions import Q
 
 from handlers import keyboards
 from handlers.broadcast.access import BC
@@ -23,7 +22,7 @@ from handlers.texts import broadcast as texts
 from models import broadcast as model
 from models import clock, outbox
 from models.broadcast import Broadcast, BroadcastState, Progress
-from models.outbox import OutboxMessage, OutboxStatus, Priority
+from models.outbox import OutboxMessage, Priority
 from models.workdays import format_jalali_datetime
 
 __all__ = [
@@ -112,9 +111,7 @@ async def queue_progress(b: Broadcast) -> None:
     claimed may have read them already); inside the transaction that took the turn."""
     if b.progress_message_id is None:
         return
-    waiting = Q(claimed_until__isnull=True) | Q(claimed_until__lt=clock.now())
-    owed = OutboxMessage.filter(waiting, kind=PROGRESS_EDIT, ref=b.id, status=OutboxStatus.PENDING)
-    if await owed.exists():
+    if await outbox.waiting(PROGRESS_EDIT, b.id, clock.now()).exists():
         return
     await outbox.enqueue(b.messenger, b.admin_chat_id, PROGRESS_EDIT, ref=b.id)
 
