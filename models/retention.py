@@ -31,7 +31,7 @@ from models.request import (
     ServiceRequest,
     StatusEvent,
 )
-from models.storage import DocumentStore
+from models.storage import DocumentStore, stored_paths
 
 __all__ = [
     "ORPHAN_GRACE",
@@ -48,7 +48,9 @@ RETENTION_ACTOR = "retention"
 FINAL_STATUSES = frozenset(RequestStatus) - OPEN_STATUSES
 ORPHAN_GRACE = timedelta(days=1)
 """How old a file no row names must be before :func:`sweep_orphans` removes it."""
-_SWEEP_CHUNK = 500
+_IN_CHUNK = 500
+"""Paths per ``IN (…)`` list: the sweep asks about every stored file a day old, more than
+a statement may carry (SQLite takes 32,766 values, PostgreSQL 32,767)."""
 
 
 async def _paths_in_use(paths: Iterable[str]) -> set[str]:
@@ -61,11 +63,14 @@ async def _paths_in_use(paths: Iterable[str]) -> set[str]:
     # row in one transaction, so one committing between these reads is seen in one of them.
     used: set[str] = set()
     for data in await DialogState.all().values_list("data", flat=True):
-        text = json.dumps(data)
-        used |= {p for p in wanted - used if p in text}
-    used |= set(await RequestDocument.filter(path__in=list(wanted)).values_list("path", flat=True))
-    photos = Broadcast.filter(photo_path__in=list(wanted)).values_list("photo_path", flat=True)
-    used |= set(await photos)
+        used |= stored_paths(json.dumps(data)) & wanted
+    ordered = sorted(wanted - used)
+    for start in range(0, len(ordered), _IN_CHUNK):
+        chunk = ordered[start : start + _IN_CHUNK]
+        documents = RequestDocument.filter(path__in=chunk).values_list("path", flat=True)
+        used |= set(await documents)
+        photos = Broadcast.filter(photo_path__in=chunk).values_list("photo_path", flat=True)
+        used |= set(await photos)
     return used
 
 
@@ -115,9 +120,5 @@ async def purge_documents(store: DocumentStore, days: int, now: datetime) -> int
 async def sweep_orphans(store: DocumentStore, now: datetime) -> int:
     """Delete the stored files that no row names and that nobody stored for
     :data:`ORPHAN_GRACE` before ``now``; returns how many went."""
-    cutoff = (now - ORPHAN_GRACE).timestamp()
-    candidates = await asyncio.to_thread(store.stored_before, cutoff)
-    removed = 0
-    for start in range(0, len(candidates), _SWEEP_CHUNK):
-        removed += await remove_unused(store, candidates[start : start + _SWEEP_CHUNK])
-    return removed
+    candidates = await asyncio.to_thread(store.stored_before, (now - ORPHAN_GRACE).timestamp())
+    return await remove_unused(store, candidates)

@@ -68,6 +68,7 @@ __all__ = [
     "StoredFileNotFound",
     "UnsupportedFileType",
     "sniff",
+    "stored_paths",
 ]
 
 MB = 1024 * 1024
@@ -192,6 +193,11 @@ def sniff(data: bytes) -> FileKind | None:
 _STORED_PATH = re.compile(
     r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}\.(?:" + "|".join(k.value for k in FileKind) + ")"
 )
+
+
+def stored_paths(text: str) -> set[str]:
+    """The store's relative paths named anywhere in ``text`` (a dialog's saved draft)."""
+    return set(_STORED_PATH.findall(text))
 
 
 class DocumentStore:
