@@ -2,12 +2,13 @@
 
 The matcher's SVM (``nlp.linear``) is a function of its examples and parameters only; its
 key names them all. Every bot process (webhook workers, the job worker, the API, ``skedbot
-local``) builds the matcher at start, and fitting it meant importing scikit-learn first:
-about 2 s of CPU each time, for the same model. Here each fitted model is one ``.npz`` file
-of plain arrays (loaded without pickle), written whole or not at all (a temporary file
-renamed), so processes starting together at worst fit it twice. A folder that cannot be
-written only means no caching; the newest :data:`KEEP` models stay, older ones go (a staff
-tag makes a new model, and the old one is never asked for again).
+local``) builds the matcher at start, and fitting it (in a child process that imports
+scikit-learn, ``nlp.svmfit``) costs about 2 s of CPU each time, for the same model. Here
+each fitted model is one ``.npz`` file of plain arrays (loaded without pickle), written
+whole or not at all (a temporary file renamed), so processes starting together at worst
+fit it twice. A folder that cannot be written only means no caching; the newest
+:data:`KEEP` models stay, older ones go (a staff tag makes a new model, and the old one is
+never asked for again).
 """
 
 from __future__ import annotations

@@ -17,18 +17,25 @@ a tenth of its time (~0.06 ms a message here).
 
 A fitted model is those arrays only, so it can be kept between starts (:class:`SvmStore`,
 under :meth:`CharSvm.key`, which names everything the fit depends on): a process that finds
-its model there skips the training and never imports scikit-learn, which alone took 1.5 s
-of every bot process's start (the grams are cut by :func:`char_wb_grams`, sklearn's rule).
+its model there skips the training. The fit itself runs in a child process
+(``nlp.svmfit``), so no bot process ever imports scikit-learn (1.5 s of a start and about
+85 MB of memory for the process's life); the grams are cut by :func:`char_wb_grams`,
+sklearn's rule.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
+import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib.metadata import version
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -113,26 +120,22 @@ class CharSvm:
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str]) -> CharSvm:
-        """Fit with scikit-learn (imported only here; see the module doc)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.svm import LinearSVC
-
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True)
-        matrix = vectorizer.fit_transform(texts)
-        svm = LinearSVC(C=C, random_state=0).fit(matrix, labels)
-        codes = [str(c) for c in svm.classes_]
-        coef = np.asarray(svm.coef_, dtype=np.float64)
-        intercept = np.asarray(svm.intercept_, dtype=np.float64)
-        if len(codes) == 2:  # sklearn keeps one row for two classes: +row is the second
-            coef = np.vstack([-coef[0], coef[0]])
-            intercept = np.array([-intercept[0], intercept[0]])
-        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-        grams = [""] * len(vectorizer.vocabulary_)
-        for gram, column in vectorizer.vocabulary_.items():
-            grams[column] = str(gram)
-        # column j of the model as row j here, already times idf_j: a message's score is
-        # its grams' rows gathered and weighted by sublinear tf, over its TF-IDF norm
-        return cls(codes, grams, idf, (coef * idf).T, intercept)
+        """Fit with scikit-learn, in a child process (``nlp.svmfit`` says why); RuntimeError
+        with the child's last words if it fails."""
+        request = json.dumps({"texts": list(texts), "labels": list(labels)}).encode()
+        root = str(Path(__file__).resolve().parent.parent)  # where ``nlp`` is importable
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        }
+        child = subprocess.run(
+            [sys.executable, "-m", "nlp.svmfit"], input=request, capture_output=True, env=env
+        )
+        if child.returncode != 0:
+            last = child.stderr.decode(errors="replace").strip().splitlines()[-1:]
+            raise RuntimeError(f"fitting the SVM failed: {' '.join(last) or child.returncode}")
+        with np.load(io.BytesIO(child.stdout), allow_pickle=False) as fitted:
+            return cls.from_arrays({name: fitted[name] for name in fitted.files})
 
     @staticmethod
     def key(texts: Sequence[str], labels: Sequence[str]) -> str:

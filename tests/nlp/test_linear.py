@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -155,3 +157,21 @@ def test_only_the_newest_models_stay(tmp_path: Path) -> None:
     left = {p.name[len("charsvm-") :][:2] for p in tmp_path.glob("*.npz")}
     assert left == {key[:2] for key in keys} - {keys[1][:2]}
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_fitting_leaves_scikit_learn_out_of_the_process() -> None:
+    """A bot process that fits its model (none kept, ``bot.modelcache``) never imports
+    scikit-learn, whose import would stay in its memory for good; the model it gets still
+    recognises a citizen's message."""
+    script = (
+        "import sys\n"
+        "from bot.intents import build_matcher\n"
+        "from models.catalog import load_catalog\n"
+        "matcher = build_matcher(load_catalog())\n"
+        "print(matcher.match('کنتورم رو می‌خوام جابجا کنم').best)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    best, imported = ran.stdout.strip().splitlines()
+    assert best == "meter-relocation"
+    assert imported == "[]"
