@@ -36,8 +36,8 @@ _current: ModelCache | None = None
 
 def use(directory: Path | None) -> None:
     """Keep this process's fitted models in ``directory`` (None: fit at every build). Set
-    once by ``skedbot`` at start from ``SKEDBOT_MODEL_CACHE_DIR``; the test suite's
-    in-process builds always fit."""
+    once by ``skedbot`` at start from ``SKEDBOT_MODEL_CACHE_DIR``, by the test suite for
+    its run (``tests/conftest.py``)."""
     global _current
     _current = ModelCache(directory) if directory is not None else None
 

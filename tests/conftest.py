@@ -19,6 +19,8 @@ Fixtures:
 * ``seeded_db`` – ``db`` with the catalog loaded.
 * ``database_url`` – URL of a fresh, migrated, on-disk database that this process has not
   initialised, for tests that start the bot as a subprocess or call ``init_db`` themselves.
+* ``kept_models`` (automatic) – the folder where matchers built in the tests keep their
+  fitted model for the run, as ``SKEDBOT_MODEL_CACHE_DIR`` does for the bot.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tortoise.backends.base.config_generator import generate_config
 from tortoise.context import TortoiseContext, _current_context, set_global_context
 from tortoise.contrib.test import tortoise_test_context
 
+from bot import modelcache
 from bot.db import describe, migrate
 from models import MODEL_MODULES
 
@@ -200,6 +203,18 @@ async def run_isolated[T](coro: Coroutine[Any, Any, T]) -> T:
 
 
 # --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kept_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Matchers built here keep their fitted model as the bot's processes do
+    (``bot.modelcache``), in one folder for the whole run (shared by the xdist workers):
+    each fit is a child process (``nlp.svmfit``), so the same examples are fitted once."""
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "models"
+    modelcache.use(folder)
+    yield folder
+    modelcache.use(None)
 
 
 @pytest.fixture(scope="session")

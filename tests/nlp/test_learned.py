@@ -45,9 +45,15 @@ def _bag(text: str) -> dict[str, float]:
     return features(text.split(), lambda w: len(w) > 2, lambda w: None)
 
 
+@pytest.fixture(scope="module")
+def toy() -> IntentMatcher:
+    """One toy matcher for the module: each build fits its SVM in a child process."""
+    return _toy_matcher()
+
+
 @pytest.mark.parametrize(("text", "code"), TOY_CASES)
-def test_separates_toy_intents(text: str, code: str) -> None:
-    result = _toy_matcher().match(text)
+def test_separates_toy_intents(toy: IntentMatcher, text: str, code: str) -> None:
+    result = toy.match(text)
     assert result.best == code, (result.ranked[:3], result.normalized)
 
 
@@ -62,10 +68,9 @@ def test_probabilities_favour_the_right_class(text: str, code: str) -> None:
 def test_training_is_deterministic() -> None:
     """Same examples -> same ranking, whatever the order they arrive in."""
     reversed_examples = {c: tuple(reversed(t)) for c, t in reversed(TOY_EXAMPLES.items())}
+    builds = _toy_matcher(), _toy_matcher(), _toy_matcher(reversed_examples)
     for text, _ in TOY_CASES:
-        first = _toy_matcher().match(text).ranked
-        again = _toy_matcher().match(text).ranked
-        shuffled = _toy_matcher(reversed_examples).match(text).ranked
+        first, again, shuffled = (matcher.match(text).ranked for matcher in builds)
         assert first == again
         assert [c for c, _ in first] == [c for c, _ in shuffled]
         assert [s for _, s in first] == pytest.approx([s for _, s in shuffled])
