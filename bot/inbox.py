@@ -46,8 +46,9 @@ from telegram.request import BaseRequest
 from bot.metrics import handling
 from bot.workers import periodic
 from handlers.deps import KEY, Deps
+from handlers.guards import send_flood_notice
 from models import inbox
-from models.flood import Verdict, count_message, count_messages
+from models.flood import Verdict, claim_notice, count_message, count_messages
 from models.logcontext import log_context
 
 __all__ = [
@@ -126,10 +127,11 @@ def _chat_column(key: object) -> int | None:
     return key[1] if isinstance(key, tuple) else None
 
 
-async def _after_earlier(messenger: str, update: Update, key: object, owner: str) -> bool:
+async def _after_earlier(
+    messenger: str, update: Update, key: object, owner: str, limit: int
+) -> inbox.Turn | None:
     """Wait while another worker still handles an earlier update of the same chat; then
-    say whether this update is to be silenced (its citizen was told to slow down about an
-    earlier one, see ``models.flood``).
+    say where the citizen's slow-down notice goes (``models.flood``): None when not looked.
 
     Behind a load balancer one chat's updates land on several workers; each keeps its own
     in order, but only the database sees them all. Polls briefly (another process is
@@ -138,21 +140,23 @@ async def _after_earlier(messenger: str, update: Update, key: object, owner: str
     ``key`` is the update's :func:`_chat_key`, which the caller has already computed."""
     chat = _chat_column(key)
     if chat is None:
-        return False
+        return None
     counted = _counted(update)
     user = counted[0] if counted is not None else None
     loop = asyncio.get_running_loop()
     give_up = loop.time() + ORDER_WAIT
     try:
-        while (turn := await inbox.turn(messenger, chat, update.update_id, owner, user)).earlier:
+        while (
+            turn := await inbox.turn(messenger, chat, update.update_id, owner, user, limit)
+        ).earlier:
             if loop.time() >= give_up:
                 log.warning("update %s handled before an earlier one of its chat", update.update_id)
-                break  # silenced all the same if the notice went with an earlier update
+                break  # where the notice goes is known all the same
             await asyncio.sleep(ORDER_POLL)
     except Exception as exc:  # the database is away: order is best effort, handling is not
         log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
-        return False
-    return turn.silenced
+        return None
+    return turn
 
 
 class DoneMarks:
@@ -404,19 +408,21 @@ class InboxProcessor(BaseUpdateProcessor):
         self._chats[key] = (lock, users + 1)
         try:
             async with lock:
-                if (
-                    self.shared
-                    and isinstance(update, Update)
-                    and await _after_earlier(self.messenger, update, key, self.owner)
-                ):
-                    coroutine.close()  # type: ignore[attr-defined]
-                    return  # after the slow-down notice: silence (marked done below)
+                turn = None
+                if self.shared and isinstance(update, Update):
+                    limit = self.deps.flood_limit if self.deps is not None else 0
+                    turn = await _after_earlier(self.messenger, update, key, self.owner, limit)
+                    if turn is not None and turn.defer:
+                        coroutine.close()  # type: ignore[attr-defined]
+                        return  # its notice goes with a later update (marked done below)
                 async with self._working:
                     with (
                         handling(self.messenger, update),
                         log_context(update_id=_update_id(update)),
                     ):
                         await coroutine
+                        if turn is not None and turn.carries:
+                            await self._notice_after(update)  # type: ignore[arg-type]
         finally:
             lock, users = self._chats[key]
             if users <= 1:
@@ -428,6 +434,18 @@ class InboxProcessor(BaseUpdateProcessor):
                 if self.deps is not None:
                     self.deps.arrivals.pop(update.update_id, None)
                 self.done_marks.add(update.update_id)
+
+    async def _notice_after(self, update: Update) -> None:
+        """The citizen's slow-down notice after this update's answer, if an earlier update
+        went over the limit meanwhile and left it to this one (``models.flood``)."""
+        counted, chat = _counted(update), update.effective_chat
+        if counted is None or chat is None or self.bot is None:
+            return
+        try:
+            if await claim_notice(self.messenger, counted[0], update.update_id, carrier=True):
+                await send_flood_notice(self.bot, chat.id)
+        except Exception as exc:  # the database or the messenger is away: no notice then
+            log.warning("update %s: notice not sent (%s)", update.update_id, type(exc).__name__)
 
     async def initialize(self) -> None:
         """Nothing to open."""

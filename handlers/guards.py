@@ -11,7 +11,8 @@ Every update passes :data:`CHECKS` first, in order; a check that drops the updat
 2. :func:`flood_check`: per-citizen rate limit, shared by every process
    (``models.flood``). The count is taken when the update arrives (``bot.inbox``); a
    flooder's updates past the notice never get here, and the one over the limit carries
-   the verdict to say "slow down" once.
+   the verdict to say "slow down" once (or, on several workers, leaves it to the last
+   allowed update when that one is answered after it).
 3. :func:`ignore_edits`: an edited message is never a new answer. Messengers send the new
    text of an old message; taken as the reply to the step open *now*, it stored an edited
    national code as an amperage. The citizen is told edits are not read.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
 
@@ -39,9 +40,9 @@ from handlers.operator import DESK, OP
 from handlers.sla.pick import OPDOC
 from handlers.tagging import TAG
 from models.dialog import StaleDialog
-from models.flood import Verdict
+from models.flood import Verdict, claim_notice
 
-__all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first"]
+__all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first", "send_flood_notice"]
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +56,29 @@ presser themselves."""
 
 
 async def flood_check(update: Update, context: Context) -> None:
-    """Say "slow down" for the update that went over the limit when it arrived.
+    """Say "slow down" for the update that went over the limit when it arrived, unless the
+    minute's notice was sent already (a later update may carry it, see ``models.flood``).
 
     An update without a verdict was counted by the worker that first took it (and is
     handled here after that worker died), so it goes on."""
-    verdict = deps(context).arrivals.get(update.update_id)
+    d = deps(context)
+    verdict = d.arrivals.get(update.update_id)
     if verdict is None or verdict is Verdict.ALLOW:
         return
-    chat = update.effective_chat
-    if verdict is Verdict.WARN and chat is not None:
-        await context.bot.send_message(chat.id, texts.FLOOD)
+    chat, user = update.effective_chat, update.effective_user
+    if (
+        verdict is Verdict.WARN
+        and chat is not None
+        and user is not None
+        and await claim_notice(d.messenger, user.id, update.update_id, carrier=False)
+    ):
+        await send_flood_notice(context.bot, chat.id)
     raise ApplicationHandlerStop
+
+
+async def send_flood_notice(bot: Bot, chat_id: int) -> None:
+    """The slow-down notice (its update or the one that carries it decides when)."""
+    await bot.send_message(chat_id, texts.FLOOD)
 
 
 async def private_only(update: Update, context: Context) -> None:

@@ -27,7 +27,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models import clock, rawsql
-from models.flood import warned_before
+from models.flood import notice_moves
 
 __all__ = [
     "KEEP_FINISHED",
@@ -134,9 +134,12 @@ class Turn:
 
     earlier: bool
     """An earlier update of the chat is still being handled by another live worker: wait."""
-    silenced: bool
-    """The citizen was told to slow down about an earlier update of their current minute:
-    this one, though counted as allowed by another worker, gets silence."""
+    defer: bool = False
+    """The update went over the citizen's flood limit, but a later one was allowed and is
+    still to be answered: this one stays silent, that one carries the slow-down notice."""
+    carries: bool = False
+    """The update is the last one the citizen's full minute allowed: once answered, it may
+    have to send the notice (``models.flood.claim_notice``)."""
 
 
 _EARLIER = (
@@ -146,26 +149,36 @@ _EARLIER = (
 
 
 async def turn(
-    messenger: str, chat: int, update_id: int, owner: str, user: int | None = None
+    messenger: str,
+    chat: int,
+    update_id: int,
+    owner: str,
+    user: int | None = None,
+    limit: int = 0,
 ) -> Turn:
-    """Is it this update's turn, and is it to be answered?
+    """Is it this update's turn, and where does the slow-down notice go?
 
     Messengers number updates increasingly, so "earlier" is a lower ``update_id``. Only
     other workers' rows count (this worker keeps its own in order in memory), and only while
     their claim holds: a dead worker's update is recovered after :data:`LEASE` and must not
-    hold the chat up meanwhile. ``user`` is the citizen whose flood window to look at (None
-    for an update that is not counted, see ``models.flood``). One statement of two indexed
-    lookups, on every update a webhook worker handles: as SQL (see ``models.rawsql``)."""
+    hold the chat up meanwhile. ``user`` is the citizen whose flood window to look at, with
+    its ``limit`` (None for an update that is not counted, see ``models.flood``). One
+    statement of indexed lookups, on every update a webhook worker handles: as SQL (see
+    ``models.rawsql``)."""
     now = clock.now()
     values: list[Any] = [messenger, chat, update_id, now, owner]
-    silenced = "0"
+    defer = carries = "0"
     if user is not None:
-        silenced, more = warned_before(messenger, user, update_id)
+        defer, carries, more = notice_moves(messenger, user, update_id, limit)
         values += more
     [found] = await rawsql.rows(
-        InboundUpdate, f'SELECT EXISTS({_EARLIER}) AS "earlier", {silenced} AS "silenced"', values
+        InboundUpdate,
+        f'SELECT EXISTS({_EARLIER}) AS "earlier", {defer} AS "defer", {carries} AS "carries"',
+        values,
     )
-    return Turn(earlier=bool(found["earlier"]), silenced=bool(found["silenced"]))
+    return Turn(
+        earlier=bool(found["earlier"]), defer=bool(found["defer"]), carries=bool(found["carries"])
+    )
 
 
 async def renew(owner: str) -> int:

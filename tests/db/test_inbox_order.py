@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import clock, inbox
-from models.flood import Verdict, count_message
+from models.flood import Verdict, claim_notice, count_message
 
 A, B = "webhook:host:8081", "webhook:host:8082"
 
@@ -41,19 +41,53 @@ async def test_a_dead_workers_update_stops_counting_when_its_lease_runs_out(db) 
     assert await _waits("bale", 7, 22, A)  # now B holds it, alive
 
 
-async def test_an_update_after_the_slow_down_notice_is_silenced_whoever_counted_it(db) -> None:
-    """Two workers counted a citizen's updates 31 and 30 in that order: 31 was allowed,
-    30 carried the notice. Handled in order, 31 would be answered after the notice."""
+async def test_the_notice_moves_to_the_last_allowed_update_while_it_is_unanswered(db) -> None:
+    """Two workers counted a citizen's updates 31 and 30 in that order: 31 was allowed, 30
+    went over the limit. Handled in order, 30's notice would come before 31's answer: 30
+    stays silent and 31, once answered, carries the notice, sent once."""
     for update_id in (28, 29, 31):
+        assert await inbox.admit("bale", update_id, {"update_id": update_id}, A, chat=7)
         assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
     assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
-    assert (await inbox.turn("bale", 7, 31, B, user=7)).silenced
-    assert not (await inbox.turn("bale", 7, 30, A, user=7)).silenced  # the notice itself
-    assert not (await inbox.turn("bale", 7, 29, A, user=7)).silenced  # before it: answered
-    assert not (await inbox.turn("bale", 7, 31, B)).silenced  # not a counted update
-    assert not (await inbox.turn("bale", 8, 31, B, user=8)).silenced  # another citizen
-    assert not (await inbox.turn("telegram", 7, 31, B, user=7)).silenced  # another messenger
+    await inbox.done_many("bale", [28, 29])
+    defer = await inbox.turn("bale", 7, 30, A, user=7, limit=3)
+    assert defer.defer and not defer.carries
+    carrier = await inbox.turn("bale", 7, 31, B, user=7, limit=3)
+    assert carrier.carries and not carrier.defer
+    assert not (await inbox.turn("bale", 7, 29, A, user=7, limit=3)).carries  # answered only
+    assert not (await inbox.turn("bale", 7, 31, B)).carries  # not a counted update
+    assert not (await inbox.turn("bale", 8, 31, B, user=8, limit=3)).carries  # another citizen
+    assert not (await inbox.turn("telegram", 7, 31, B, user=7, limit=3)).carries
+    assert not await claim_notice("bale", 7, 29, carrier=True)  # not the last allowed one
+    assert await claim_notice("bale", 7, 31, carrier=True)
+    assert not await claim_notice("bale", 7, 31, carrier=True)  # once a minute
+    assert not await claim_notice("bale", 7, 30, carrier=False)  # sent already
+    assert not (await inbox.turn("bale", 7, 30, A, user=7, limit=3)).defer
+
+
+async def test_the_update_over_the_limit_keeps_its_notice_once_the_later_one_is_done(
+    db,
+) -> None:
+    """The allowed update numbered after it was answered before it arrived (it came late):
+    nothing can follow the notice any more, so it goes with the update over the limit."""
+    for update_id in (28, 29, 31):
+        assert await inbox.admit("bale", update_id, {"update_id": update_id}, A, chat=7)
+        assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
+    await inbox.done_many("bale", [28, 29, 31])
+    assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
+    assert not (await inbox.turn("bale", 7, 30, A, user=7, limit=3)).defer
+    assert await claim_notice("bale", 7, 30, carrier=False)
     clock.travel(timedelta(minutes=1, seconds=1))
-    assert not (await inbox.turn("bale", 7, 31, B, user=7)).silenced  # the minute is over
     assert await count_message("bale", 7, 3, update_id=40) is Verdict.ALLOW  # a new minute
-    assert not (await inbox.turn("bale", 7, 41, B, user=7)).silenced
+    assert not (await inbox.turn("bale", 7, 40, B, user=7, limit=3)).carries
+
+
+async def test_a_citizen_under_the_limit_costs_no_notice_claims(db) -> None:
+    """Every update of a quiet citizen is the highest their minute allowed: only a full
+    minute makes it a possible carrier."""
+    assert await count_message("bale", 7, 3, update_id=50) is Verdict.ALLOW
+    assert not (await inbox.turn("bale", 7, 50, A, user=7, limit=3)).carries
+    assert await count_message("bale", 7, 3, update_id=51) is Verdict.ALLOW
+    assert await count_message("bale", 7, 3, update_id=52) is Verdict.ALLOW
+    assert (await inbox.turn("bale", 7, 52, A, user=7, limit=3)).carries
+    assert not await claim_notice("bale", 7, 52, carrier=True)  # nothing over the limit
