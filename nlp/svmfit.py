@@ -17,13 +17,13 @@ import sys
 
 import numpy as np
 
-from nlp.linear import NGRAMS, C
+from nlp.linear import NGRAMS, C, CharSvm
 
 __all__ = ["fit_arrays", "main"]
 
 
 def fit_arrays(texts: list[str], labels: list[str]) -> dict[str, np.ndarray]:
-    """The fitted model as :meth:`CharSvm.arrays` lays it out."""
+    """The fitted model as :meth:`CharSvm.arrays`, which alone says how it is laid out."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
@@ -42,13 +42,7 @@ def fit_arrays(texts: list[str], labels: list[str]) -> dict[str, np.ndarray]:
         grams[column] = str(gram)
     # column j of the model as row j here, already times idf_j: a message's score is its
     # grams' rows gathered and weighted by sublinear tf, over its TF-IDF norm
-    return {
-        "codes": np.array(codes, dtype=str),
-        "grams": np.array(grams, dtype=str),
-        "idf": idf,
-        "weights": np.ascontiguousarray((coef * idf).T),
-        "intercept": intercept,
-    }
+    return CharSvm(codes, grams, idf, (coef * idf).T, intercept).arrays()
 
 
 def main() -> None:
