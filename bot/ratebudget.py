@@ -58,9 +58,9 @@ SPENDING = frozenset(
 )
 """Calls the messengers count against a bot's sending rate."""
 MAX_WAIT = 1.0
+"""Longest single sleep while waiting for a token (then look again)."""
 RATE_LIMIT_PAUSE = 1.0
 """Pause before a reply refused with a rate-limit answer that names none (Bale) is tried again."""
-"""Longest single sleep while waiting for a token (then look again)."""
 HOLD = 0.05
 """Seconds of the budget a process may take ahead of its sends. At a high rate (the
 stand-in's 1,000/s) one database write then pays for up to 50 sends instead of one, and
