@@ -57,9 +57,10 @@ cut of the machine may lose the last commits. Production runs PostgreSQL."""
 
 def _connection(database_url: str) -> str | dict[str, Any]:
     """Tortoise's connection settings for ``database_url`` (PostgreSQL: see
-    :func:`_keep_session`; SQLite: :data:`SQLITE_SYNCHRONOUS`)."""
+    :func:`_keep_session`; SQLite: :data:`SQLITE_SYNCHRONOUS` and :mod:`bot.sqlite_client`)."""
     config = expand_db_url(database_url)
     if config["engine"] == "tortoise.backends.sqlite":
+        config["engine"] = "bot.sqlite_client"
         config["credentials"].setdefault("synchronous", SQLITE_SYNCHRONOUS)
     elif database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         config["credentials"]["reset"] = _keep_session
