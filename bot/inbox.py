@@ -1,7 +1,8 @@
 """Taking updates in: written down before acknowledged, skipped when unreadable or replayed.
 
-Every update passes :meth:`InboxProcessor.admit` (a polled batch: ``admit_batch``) before
-the messenger is told we have it (the webhook's 200, the next ``getUpdates`` offset):
+Every update passes :meth:`InboxProcessor.admit` (a polled batch: ``admit_batch``; webhook
+requests that arrive together are admitted as one batch too) before the messenger is told
+we have it (the webhook's 200, the next ``getUpdates`` offset):
 
 * an update python-telegram-bot cannot parse (an older or newer Bot API shape) is logged
   once, by id and error type only, and skipped: it must never hold up the updates behind it;
@@ -300,6 +301,9 @@ class InboxProcessor(BaseUpdateProcessor):
         self.queue: asyncio.Queue[object] | None = None
         """The Application's update queue, where polled updates go (set by :meth:`attach`)."""
         self.done_marks = DoneMarks(messenger)
+        self._arrivals: list[tuple[Any, Bot | None, asyncio.Future[Update | None]]] = []
+        """:meth:`admit` calls waiting for the next batch to be written."""
+        self._admitting: asyncio.Task[None] | None = None
         self._working = asyncio.Semaphore(WORKING)
         self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
 
@@ -321,41 +325,78 @@ class InboxProcessor(BaseUpdateProcessor):
 
     async def admit(self, raw: Any, bot: Bot | None = None) -> Update | None:
         """The update to handle (bound to ``bot``), or None when it is to be acknowledged
-        and skipped (unreadable, seen before, or a flooder's past the notice)."""
-        raw = sanitised(raw) if isinstance(raw, dict) else raw
-        update = _parsed(self.messenger, raw, bot)
-        if update is None:
-            return None
-        chat = _chat_column(_chat_key(update))
-        if not await inbox.admit(self.messenger, update.update_id, raw, self.owner, chat):
-            log.info("%s: update %s seen before, skipped", self.messenger, update.update_id)
-            return None
-        return update if await self._arrived(update) else None
+        and skipped (unreadable, seen before, or a flooder's past the notice).
+
+        Updates that arrive together are admitted together: a webhook under load has many
+        requests in flight, and each paying its own INSERT and flood count was the largest
+        part of what a webhook worker spends per update beyond a poller. The first caller's
+        batch is written at the next turn of the loop, with whatever arrived by then; what
+        arrives while it is written goes in the next one (group commit). An idle worker
+        therefore writes each update at once, as before."""
+        future: asyncio.Future[Update | None] = asyncio.get_running_loop().create_future()
+        self._arrivals.append((raw, bot, future))
+        if self._admitting is None or self._admitting.done():
+            self._admitting = asyncio.create_task(self._admit_arrivals())
+        return await future
+
+    async def _admit_arrivals(self) -> None:
+        """Admit the waiting :meth:`admit` calls, batch after batch, until none is left.
+
+        A caller that went away meanwhile (its webhook request cancelled) does not lose its
+        update: written down, it is queued here, as its caller would have done."""
+        await asyncio.sleep(0)  # the requests already read join this batch
+        while self._arrivals:
+            batch, self._arrivals = self._arrivals, []
+            try:
+                updates = await self._admit_all([raw for raw, _, _ in batch], batch[0][1])
+            except Exception as exc:  # the database is away: every caller answers an error
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), update in zip(batch, updates, strict=True):
+                if not future.done():
+                    future.set_result(update)
+                elif update is not None:
+                    self.taken += 1
+                    await self._queue().put(update)
 
     async def admit_batch(self, result: list[Any]) -> list[Any]:
         """A ``getUpdates`` answer as PTB is to see it: each update admitted (one INSERT for
         the batch) and queued, and only the last ``update_id``, bare, for the offset."""
-        result = [sanitised(raw) if isinstance(raw, dict) else raw for raw in result]
-        parsed = [(raw, _parsed(self.messenger, raw, self.bot)) for raw in result]
+        for update in await self._admit_all(result, self.bot):
+            if update is not None:
+                self.taken += 1
+                await self._queue().put(update)
+        ids = [raw["update_id"] for raw in result if isinstance(raw, dict) and _has_id(raw)]
+        return [{"update_id": max(ids)}] if ids else []  # move the offset past them all
+
+    async def _admit_all(self, raws: list[Any], bot: Bot | None) -> list[Update | None]:
+        """Each of ``raws`` admitted, in order: the update to handle, or None to skip (see
+        :meth:`admit`). One INSERT for them all and one flood count for each citizen's
+        first update among them (``_count_firsts``)."""
+        raws = [sanitised(raw) if isinstance(raw, dict) else raw for raw in raws]
+        parsed = [_parsed(self.messenger, raw, bot) for raw in raws]
         rows = [
             (update.update_id, raw, _chat_column(_chat_key(update)))
-            for raw, update in parsed
+            for raw, update in zip(raws, parsed, strict=True)
             if update is not None
         ]
         new = await inbox.admit_many(self.messenger, rows, self.owner) if rows else set()
-        fresh = [update for _, update in parsed if update is not None and update.update_id in new]
+        fresh = [update for update in parsed if update is not None and update.update_id in new]
         counted = await self._count_firsts(fresh)
         skipped = len(rows) - len(new)
-        for _, update in parsed:
+        admitted: list[Update | None] = []
+        for update in parsed:
             if update is not None and update.update_id in new:
                 new.discard(update.update_id)  # a replay inside the same batch is skipped too
                 if await self._arrived(update, counted.get(update.update_id)):
-                    self.taken += 1
-                    await self._queue().put(update)
+                    admitted.append(update)
+                    continue
+            admitted.append(None)
         if skipped:
             log.info("%s: %d updates seen before, skipped", self.messenger, skipped)
-        ids = [raw["update_id"] for raw in result if isinstance(raw, dict) and _has_id(raw)]
-        return [{"update_id": max(ids)}] if ids else []  # move the offset past them all
+        return admitted
 
     async def _count_firsts(self, updates: list[Update]) -> dict[int, Verdict]:
         """Count each citizen's first message of a polled batch at once (one statement for

@@ -345,7 +345,7 @@ class BotApiStandIn:
         if self.pusher.active:
             self.updates.put_back(self.pusher.detach())
         if targets:
-            self.pusher.start(targets, secret)
+            self.pusher.start(targets, secret, self.webhook_max_connections)
             for update in self.updates.take_all():
                 self.pusher.push(update)
 

@@ -102,6 +102,37 @@ async def test_a_redelivered_update_is_handled_once(webhook_bot: WebhookBot) -> 
     assert help_.text.startswith(texts.HELP.split("\n")[0]) and welcome.text.startswith(greeting)
 
 
+async def test_updates_arriving_together_are_each_handled_once(webhook_bot: WebhookBot) -> None:
+    """Requests in flight at once are admitted as one batch: a copy of an update in the
+    same batch is still a replay, and every citizen's update gets its own answer."""
+    headers = {SECRET_HEADER: SECRET}
+    citizens = [1001, 1002, 1003, 1004]
+    posts = [_update(citizen, "/help") for citizen in citizens]
+    posts += [posts[0]] * 3  # Maryam's update redelivered while the first copy is in flight
+
+    async with aiohttp.ClientSession() as http:
+
+        async def post(update: dict[str, Any]) -> int:
+            async with http.post(webhook_bot.url(), json=update, headers=headers) as r:
+                return r.status
+
+        assert await asyncio.gather(*(post(update) for update in posts)) == [200] * len(posts)
+    standin = webhook_bot.standin
+    await standin.wait_until(lambda: all(standin.messages(c) for c in citizens), timeout=10)
+    for citizen in citizens[1:]:
+        await standin.person(citizen, "شهروند").send_command("/start")
+    person = standin.person(1001, "مریم")
+    await person.send_command("/start")  # after the help: its answer shows none came twice
+    greeting = texts.WELCOME.split("{")[0]
+    await standin.wait_until(
+        lambda: all(standin.messages(c)[-1].text.startswith(greeting) for c in citizens),
+        timeout=10,
+    )
+    for citizen in citizens:
+        help_, _ = standin.messages(citizen)
+        assert help_.text.startswith(texts.HELP.split("\n")[0])
+
+
 async def _unfinished() -> int:
     return await InboundUpdate.filter(done_at__isnull=True).count()
 

@@ -51,6 +51,8 @@ class Receiver:
         self.updates: list[dict] = []
         self.headers: list[dict[str, str]] = []
         self.arrived = asyncio.Event()
+        self.hold: asyncio.Event | None = None
+        """When given, each post is answered only once it is set."""
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -58,6 +60,8 @@ class Receiver:
         self.updates.append(await request.json())
         self.headers.append(dict(request.headers))
         self.arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
         return web.Response(text="ok")
 
     async def __aenter__(self) -> Receiver:
@@ -314,13 +318,37 @@ async def test_deliver_to_round_robin(standin: BotApiStandIn) -> None:
     async with Receiver() as one, Receiver() as two:
         standin.deliver_to([one.url, two.url], secret_token="k")
         for i in range(4):
-            await standin.person(user_id=2000 + i).send_text(str(i))
+            await standin.person(user_id=2000).send_text(str(i))
         await one.wait(2)
         await two.wait(2)
         standin.deliver_to(None)
     assert [u["message"]["text"] for u in one.updates] == ["0", "2"]
     assert [u["message"]["text"] for u in two.updates] == ["1", "3"]
     assert one.headers[0]["X-Telegram-Bot-Api-Secret-Token"] == "k"
+
+
+async def test_webhook_posts_chats_at_once_and_each_chat_in_order(
+    standin: BotApiStandIn,
+) -> None:
+    """Like Telegram's webhook: several posts in flight, but a chat's next update only
+    after its last one was acknowledged."""
+    async with Receiver() as receiver:
+        receiver.hold = asyncio.Event()
+        standin.deliver_to([receiver.url])
+        for user_id in (3000, 3001, 3002):
+            await standin.person(user_id=user_id).send_text("first")
+        await standin.person(user_id=3000).send_text("second")
+        await receiver.wait(3)  # three chats at once, none acknowledged yet
+        await asyncio.sleep(0.2)
+        assert len(receiver.updates) == 3  # 3000's second waits for its first
+        assert standin.pusher.pending_count == 4
+        receiver.hold.set()
+        await receiver.wait(4)
+        standin.deliver_to(None)
+    texts_of_3000 = [
+        u["message"]["text"] for u in receiver.updates if u["message"]["chat"]["id"] == 3000
+    ]
+    assert texts_of_3000 == ["first", "second"]
 
 
 # -------------------------------------------------------------------- faults
