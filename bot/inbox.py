@@ -478,11 +478,19 @@ class InboxProcessor(BaseUpdateProcessor):
 
     async def _notice_after(self, update: Update) -> None:
         """The citizen's slow-down notice after this update's answer, if an earlier update
-        went over the limit meanwhile and left it to this one (``models.flood``)."""
+        went over the limit meanwhile and left it to this one (``models.flood``).
+
+        The update is marked done first, on its own, not with the next batch of marks: an
+        update over the limit counted between this claim and a later mark would see this
+        one unanswered and leave the notice to it, after it had already looked, and
+        neither would send it. Marked done before the claim, every update over the limit
+        either sees it done (and sends the notice itself) or was counted before the claim
+        (which then finds the minute warned and sends it)."""
         counted, chat = _counted(update), update.effective_chat
         if counted is None or chat is None or self.bot is None:
             return
         try:
+            await inbox.done(self.messenger, update.update_id)
             if await claim_notice(self.messenger, counted[0], update.update_id, carrier=True):
                 await send_flood_notice(self.bot, chat.id)
         except Exception as exc:  # the database or the messenger is away: no notice then

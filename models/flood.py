@@ -15,10 +15,10 @@ notice there: the update over the limit stays silent while that one is still to 
 answered, and that one, once answered, sends the notice (:func:`claim_notice`). So a
 flooder gets the limit's answers and then the notice on every process, as on one (before,
 the allowed updates numbered after the notice's were silenced: a flooder on two workers
-got 13 of 30 answers in the benchmark). ``noticed`` makes sure it is sent once. One race
-is left: should the update over the limit be counted in the milliseconds between the last
-allowed one's answer and its done mark, neither sends the notice (the citizen still gets
-silence for the rest of the minute).
+got 13 of 30 answers in the benchmark). ``noticed`` makes sure it is sent once. The
+carrier is marked done before it claims the notice (``bot.inbox``), so an update over the
+limit counted while the carrier finishes either sees it done and sends the notice itself,
+or was counted before the carrier's claim, which then sends it.
 """
 
 from __future__ import annotations

@@ -88,8 +88,10 @@ async def test_updates_counted_out_of_order_get_their_answers_then_the_notice(
         if answers_take < ORDER_WAIT:
             standin.slow("sendMessage", 0)
 
-        async with asyncio.timeout(TIMEOUT):
-            while await in_database(database_url, _finished) < len(codes):
+        async with asyncio.timeout(TIMEOUT):  # the notice goes after its carrier is done
+            while await in_database(database_url, _finished) < len(codes) or len(
+                standin.state.messages_in(CITIZEN)
+            ) < len(codes):
                 await asyncio.sleep(0.05)
         answers = [m.text for m in standin.state.messages_in(CITIZEN)]
         expected = [texts.TRACK_NOT_FOUND.format(code=fa(code)) for code in codes]
