@@ -29,6 +29,9 @@ Finished updates are marked done in batches (:class:`DoneMarks`, every :data:`DO
 one UPDATE for all the updates a busy moment finished instead of one each. A worker killed
 within that moment handles those updates again when it restarts (the at-least-once window
 the inbox already had between an answer and its mark, a few milliseconds longer).
+
+What is read from an update itself (readable, whose turn, counted or not) is in
+:mod:`bot.updates`.
 """
 
 from __future__ import annotations
@@ -45,6 +48,16 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.metrics import handling
+from bot.updates import (
+    chat_column,
+    chat_key,
+    flood_key,
+    has_id,
+    is_empty,
+    parse_update,
+    sanitised,
+    update_id_of,
+)
 from bot.workers import periodic
 from handlers.deps import KEY, Deps
 from handlers.guards import send_flood_notice
@@ -58,7 +71,6 @@ __all__ = [
     "InboxRequest",
     "polling_owner",
     "recover",
-    "sanitised",
     "webhook_owner",
 ]
 
@@ -89,45 +101,6 @@ def polling_owner(messenger: str) -> str:
     return f"polling:{socket.gethostname()}:{messenger}"
 
 
-def _clean(value: Any) -> Any:
-    """``value`` with lone surrogates (which no UTF-8 text, database or messenger takes)
-    replaced by U+FFFD; the Bot API's JSON can carry them as escapes."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def sanitised(raw: dict[str, Any]) -> dict[str, Any]:
-    """The update as valid Unicode throughout (a cheap check first: almost all are)."""
-    try:
-        json.dumps(raw, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return _clean(raw)
-    return raw
-
-
-def _chat_key(update: object) -> object:
-    """What must stay in order: one chat (or one user, for updates without a chat)."""
-    if isinstance(update, Update):
-        if update.effective_chat is not None:
-            return ("chat", update.effective_chat.id)
-        if update.effective_user is not None:
-            return ("user", update.effective_user.id)
-    return None
-
-
-def _chat_column(key: object) -> int | None:
-    """The :func:`_chat_key` as the inbox stores it (``inbound_update.chat``).
-
-    A private chat's id is its user's id, so the number alone keeps the two kinds apart
-    well enough: at worst a user's chatless update waits for their own chat's."""
-    return key[1] if isinstance(key, tuple) else None
-
-
 async def _after_earlier(
     messenger: str, update: Update, key: object, owner: str, limit: int
 ) -> inbox.Turn | None:
@@ -138,11 +111,11 @@ async def _after_earlier(
     in order, but only the database sees them all. Polls briefly (another process is
     being waited for, not a deadline); gives up after :data:`ORDER_WAIT` seconds, and a
     dead worker's update stops counting when its lease runs out (``models.inbox``).
-    ``key`` is the update's :func:`_chat_key`, which the caller has already computed."""
-    chat = _chat_column(key)
+    ``key`` is the update's :func:`chat_key`, which the caller has already computed."""
+    chat = chat_column(key)
     if chat is None:
         return None
-    counted = _counted(update)
+    counted = flood_key(update)
     user = counted[0] if counted is not None else None
     loop = asyncio.get_running_loop()
     give_up = loop.time() + ORDER_WAIT
@@ -189,58 +162,6 @@ class DoneMarks:
             await inbox.done_many(self.messenger, ids)
         except Exception as exc:  # the database is away: these are handled again later
             log.warning("%d updates not marked done (%s)", len(ids), type(exc).__name__)
-
-
-def _update_id(update: object) -> int | None:
-    return update.update_id if isinstance(update, Update) else None
-
-
-_CONTENT = tuple(
-    name for name in Update.__slots__ if not name.startswith("_") and name != "update_id"
-)
-"""Every field an update can carry besides its id (unknown future ones land in api_kwargs)."""
-
-
-def _is_empty(update: object) -> bool:
-    """An update that carries nothing but its id (a skipped one, see the module doc).
-
-    Looked up field by field: ``to_dict()`` rebuilt the whole update (half a millisecond
-    for a message) for every update processed."""
-    return (
-        isinstance(update, Update)
-        and not update.api_kwargs
-        and all(getattr(update, name) is None for name in _CONTENT)
-    )
-
-
-def _has_id(raw: dict[str, Any]) -> bool:
-    update_id = raw.get("update_id")
-    return isinstance(update_id, int) and not isinstance(update_id, bool)
-
-
-def _parsed(messenger: str, raw: Any, bot: Bot | None) -> Update | None:
-    """The update PTB makes of ``raw`` (bound to ``bot``), or None when it cannot."""
-    if not isinstance(raw, dict) or not _has_id(raw):
-        log.warning("%s: an update without an update_id skipped", messenger)
-        return None
-    update_id = raw["update_id"]
-    try:
-        return Update.de_json(raw, bot)
-    except Exception as exc:  # whatever the library raises on a shape it does not know
-        log.warning(
-            "%s: unreadable update %s skipped (%s)", messenger, update_id, type(exc).__name__
-        )
-        return None
-
-
-def _counted(update: Update) -> tuple[int, str | None] | None:
-    """(user, album) when the update counts against a citizen's flood limit: whatever a
-    user does in a private chat (messages, presses, edits); the photos of one album once."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != chat.PRIVATE:
-        return None
-    message = update.effective_message
-    return user.id, message.media_group_id if message is not None else None
 
 
 class InboxRequest(BaseRequest):
@@ -368,7 +289,7 @@ class InboxProcessor(BaseUpdateProcessor):
             if update is not None:
                 self.taken += 1
                 await self._queue().put(update)
-        ids = [raw["update_id"] for raw in result if isinstance(raw, dict) and _has_id(raw)]
+        ids = [raw["update_id"] for raw in result if isinstance(raw, dict) and has_id(raw)]
         return [{"update_id": max(ids)}] if ids else []  # move the offset past them all
 
     async def _admit_all(self, raws: list[Any], bot: Bot | None) -> list[Update | None]:
@@ -376,9 +297,9 @@ class InboxProcessor(BaseUpdateProcessor):
         :meth:`admit`). One INSERT for them all and one flood count for each citizen's
         first update among them (``_count_firsts``)."""
         raws = [sanitised(raw) if isinstance(raw, dict) else raw for raw in raws]
-        parsed = [_parsed(self.messenger, raw, bot) for raw in raws]
+        parsed = [parse_update(self.messenger, raw, bot) for raw in raws]
         rows = [
-            (update.update_id, raw, _chat_column(_chat_key(update)))
+            (update.update_id, raw, chat_column(chat_key(update)))
             for raw, update in zip(raws, parsed, strict=True)
             if update is not None
         ]
@@ -406,7 +327,7 @@ class InboxProcessor(BaseUpdateProcessor):
             return {}
         firsts: dict[int, int] = {}
         for update in updates:
-            counted = _counted(update)
+            counted = flood_key(update)
             if counted is not None and counted[1] is None:
                 firsts.setdefault(counted[0], update.update_id)
         if not firsts:
@@ -422,7 +343,7 @@ class InboxProcessor(BaseUpdateProcessor):
         """Count a citizen's update against the flood limit as it arrives (unless it was,
         with its batch: ``verdict``); False when it is past the limit and already warned
         about (marked done, never handled)."""
-        counted = _counted(update)
+        counted = flood_key(update)
         if counted is None or self.deps is None:
             return True
         user, album = counted
@@ -441,10 +362,10 @@ class InboxProcessor(BaseUpdateProcessor):
         return True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if _is_empty(update):
+        if is_empty(update):
             coroutine.close()  # type: ignore[attr-defined]
             return
-        key = _chat_key(update)
+        key = chat_key(update)
         lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
         self._chats[key] = (lock, users + 1)
         try:
@@ -459,7 +380,7 @@ class InboxProcessor(BaseUpdateProcessor):
                 async with self._working:
                     with (
                         handling(self.messenger, update),
-                        log_context(update_id=_update_id(update)),
+                        log_context(update_id=update_id_of(update)),
                     ):
                         await coroutine
                         if turn is not None and turn.carries:
@@ -486,7 +407,7 @@ class InboxProcessor(BaseUpdateProcessor):
         neither would send it. Marked done before the claim, every update over the limit
         either sees it done (and sends the notice itself) or was counted before the claim
         (which then finds the minute warned and sends it)."""
-        counted, chat = _counted(update), update.effective_chat
+        counted, chat = flood_key(update), update.effective_chat
         if counted is None or chat is None or self.bot is None:
             return
         try:
