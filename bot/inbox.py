@@ -47,6 +47,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
+from bot.chatturns import ChatTurns, order_of
 from bot.metrics import handling
 from bot.updates import (
     chat_column,
@@ -199,20 +200,22 @@ class InboxProcessor(BaseUpdateProcessor):
     marks each done afterwards.
 
     A slow document download or a slow group send holds up its own chat only. The order is
-    kept by a lock per chat and, when other workers may hold the same chat's updates
-    (``shared``: webhook workers behind one address), by waiting for another worker's
-    earlier update of the chat (:func:`_after_earlier`), both *before* a working slot: a
-    flooding or waiting chat never fills the :data:`WORKING` slots that other citizens need.
-    A poller is alone with its token, so it never asks the database about other workers.
-    :data:`ADMITTED` bounds the updates in progress at all (PTB's own semaphore); past it
-    the webhook answers more slowly and polling fetches no more, so memory stays bounded.
+    kept by update id: in this process one update of a chat at a time, the lowest waiting
+    first (:class:`~bot.chatturns.ChatTurns`), and, when other workers may hold the same
+    chat's updates (``shared``: webhook workers behind one address), by waiting for another
+    worker's earlier update of the chat (:func:`_after_earlier`), both *before* a working
+    slot: a flooding or waiting chat never fills the :data:`WORKING` slots that other
+    citizens need. A poller is alone with its token, so it never asks the database about
+    other workers. :data:`ADMITTED` bounds the updates in progress at all (PTB's own
+    semaphore); past it the webhook answers more slowly and polling fetches no more, so
+    memory stays bounded.
     """
 
     def __init__(self, messenger: str, owner: str = "", *, shared: bool = True) -> None:
         super().__init__(max_concurrent_updates=ADMITTED)
         self.messenger = messenger
         self.owner = owner
-        """This worker's name in the inbox: its own rows are kept in order by the locks."""
+        """This worker's name in the inbox: its own rows are kept in order in memory."""
         self.shared = shared
         self.taken = 0
         """Updates admitted by this process and not finished yet."""
@@ -226,7 +229,8 @@ class InboxProcessor(BaseUpdateProcessor):
         """:meth:`admit` calls waiting for the next batch to be written."""
         self._admitting: asyncio.Task[None] | None = None
         self._working = asyncio.Semaphore(WORKING)
-        self._chats: dict[object, tuple[asyncio.Lock, int]] = {}
+        self._chats: dict[object, ChatTurns] = {}
+        """The chats with an update in hand here (see :mod:`bot.chatturns`)."""
 
     def attach(self, app: Application) -> None:  # type: ignore[type-arg]
         """Take the Application's bot (to bind parsed updates), queue and :class:`Deps`."""
@@ -366,31 +370,31 @@ class InboxProcessor(BaseUpdateProcessor):
             coroutine.close()  # type: ignore[attr-defined]
             return
         key = chat_key(update)
-        lock, users = self._chats.get(key) or (asyncio.Lock(), 0)
-        self._chats[key] = (lock, users + 1)
+        turns = self._chats.get(key) or self._chats.setdefault(key, ChatTurns())
+        entered = False
         try:
-            async with lock:
-                turn = None
-                if self.shared and isinstance(update, Update):
-                    limit = self.deps.flood_limit if self.deps is not None else 0
-                    turn = await _after_earlier(self.messenger, update, key, self.owner, limit)
-                    if turn is not None and turn.defer:
-                        coroutine.close()  # type: ignore[attr-defined]
-                        return  # its notice goes with a later update (marked done below)
-                async with self._working:
-                    with (
-                        handling(self.messenger, update),
-                        log_context(update_id=update_id_of(update)),
-                    ):
-                        await coroutine
-                        if turn is not None and turn.carries:
-                            await self._notice_after(update)  # type: ignore[arg-type]
+            await turns.enter(order_of(update_id_of(update)))
+            entered = True
+            turn = None
+            if self.shared and isinstance(update, Update):
+                limit = self.deps.flood_limit if self.deps is not None else 0
+                turn = await _after_earlier(self.messenger, update, key, self.owner, limit)
+                if turn is not None and turn.defer:
+                    coroutine.close()  # type: ignore[attr-defined]
+                    return  # its notice goes with a later update (marked done below)
+            async with self._working:
+                with (
+                    handling(self.messenger, update),
+                    log_context(update_id=update_id_of(update)),
+                ):
+                    await coroutine
+                    if turn is not None and turn.carries:
+                        await self._notice_after(update)  # type: ignore[arg-type]
         finally:
-            lock, users = self._chats[key]
-            if users <= 1:
-                del self._chats[key]
-            else:
-                self._chats[key] = (lock, users - 1)
+            if entered:
+                turns.leave()
+            if turns.idle:
+                self._chats.pop(key, None)
             if isinstance(update, Update):
                 self.taken = max(self.taken - 1, 0)
                 if self.deps is not None:

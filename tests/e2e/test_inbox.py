@@ -133,6 +133,31 @@ async def test_updates_arriving_together_are_each_handled_once(webhook_bot: Webh
         assert help_.text.startswith(texts.HELP.split("\n")[0])
 
 
+def _command(update_id: int, user_id: int, command: str) -> dict[str, Any]:
+    """``command`` from ``user_id``'s private chat, as update ``update_id``."""
+    update = _update(user_id, command)
+    update["update_id"] = update_id
+    update["message"]["message_id"] = update_id
+    return update
+
+
+async def test_a_chats_waiting_updates_go_by_update_id(webhook_bot: WebhookBot) -> None:
+    """Two of a chat's updates waiting behind a slow answer are handled lowest id first,
+    whichever reached the worker first: the order the inbox keeps across workers."""
+    standin, headers = webhook_bot.standin, {SECRET_HEADER: SECRET}
+    standin.slow("sendMessage", 1.5)  # the first answer holds the chat meanwhile
+    async with aiohttp.ClientSession() as http:
+        for update_id, command in ((5_000, "/help"), (5_002, "/help"), (5_001, "/start")):
+            update = _command(update_id, 1001, command)
+            async with http.post(webhook_bot.url(), json=update, headers=headers) as r:
+                assert r.status == 200
+    await standin.wait_until(lambda: len(standin.messages(1001)) == 3, timeout=15)
+    help_heading, greeting = texts.HELP.split("\n")[0], texts.WELCOME.split("{")[0]
+    answers = [m.text for m in standin.messages(1001)]
+    assert [a.startswith(help_heading) for a in answers] == [True, False, True]
+    assert answers[1].startswith(greeting)
+
+
 async def _unfinished() -> int:
     return await InboundUpdate.filter(done_at__isnull=True).count()
 
