@@ -14,11 +14,12 @@ from handlers.texts import relay as rtexts
 from models.digits import to_persian_digits
 from models.outbox import OutboxMessage, OutboxStatus
 from models.querylog import QueryLog
+from models.relay import RelayMessage
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.test_apply import BILL_ID, NATIONAL_CODE, file_capacity_change
 from tests.e2e.test_delivery import until_outbox_empty
 from tests.e2e.test_logging import debug_output  # noqa: F401
-from tests.e2e.test_operator import operator
+from tests.e2e.test_operator import eventually, operator
 from tests.e2e.test_relay import in_office_hours
 
 MOBILE = "09131234567"
@@ -72,6 +73,9 @@ async def test_a_whole_journey_leaves_no_personal_data_in_logs_or_tables(
         lambda: any(m.text == said for m in harness.standin.messages(OPERATOR_CHAT))
     )
     copied = next(m for m in harness.standin.messages(OPERATOR_CHAT) if m.text == said)
+    await eventually(  # the bot records the copy's id once its call returns, a moment later
+        lambda: RelayMessage.filter(target_message_id=copied.message_id).exists()
+    )
     await operator(harness).send_text(f"سلام {FIRST} خانم، پیگیری می‌شود", reply_to=copied)
     await person.wait_for_reply()
     await person.send_text(rtexts.BTN_END)

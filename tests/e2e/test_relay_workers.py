@@ -4,15 +4,32 @@ thread lives in the database, never in a process's memory."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.standin import BotApiStandIn
 from handlers import texts
 from tests.conftest import run_isolated
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID
-from tests.e2e.workers import TOKEN, running_workers, seed
+from tests.e2e.workers import TOKEN, in_database, running_workers, seed
 
 REPLY = "فردا صبح همکاران برای بازدید می‌آیند"
+
+
+async def _recorded(database_url: str, copy_id: int) -> None:
+    """Wait until the worker that copied the message has written down where the copy is.
+
+    The stand-in shows the copy when the bot asks for it; the bot records the copy's id
+    once the answer is back, a moment later. A person cannot reply within that moment; a
+    test can, and its reply would then name a message the bot does not know yet."""
+    from models.relay import RelayMessage
+
+    async def known() -> bool:
+        return await RelayMessage.filter(target_message_id=copy_id).exists()
+
+    async with asyncio.timeout(15):
+        while not await in_database(database_url, known):
+            await asyncio.sleep(0.05)
 
 
 async def test_two_workers_carry_one_conversation(database_url: str, tmp_path: Path) -> None:
@@ -38,6 +55,7 @@ async def test_two_workers_carry_one_conversation(database_url: str, tmp_path: P
         header, copied = standin.messages(OPERATOR_CHAT)[:2]
         assert copied.text == "کنتور ما صدای عجیبی می‌دهد"
         assert copied.reply_to_message_id == header.message_id
+        await _recorded(database_url, copied.message_id)
 
         staff = standin.person(user_id=OPERATOR_ID, first_name="رضا", chat_id=OPERATOR_CHAT)
         await staff.send_text(REPLY, reply_to=copied.message_id)
