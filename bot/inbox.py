@@ -238,10 +238,13 @@ class InboxProcessor(BaseUpdateProcessor):
         self.queue = app.update_queue
         self.deps = app.bot_data[KEY]
 
-    def _queue(self) -> asyncio.Queue[object]:
+    async def enqueue(self, update: Update) -> None:
+        """Queue an admitted (or recovered) update for handling; it counts as taken, against
+        :data:`ADMITTED`, until :meth:`do_process_update` has finished it."""
         if self.queue is None:
             raise RuntimeError("InboxProcessor.attach(app) was not called")
-        return self.queue
+        self.taken += 1
+        await self.queue.put(update)
 
     async def room(self) -> None:
         """Wait until fewer than :data:`ADMITTED` updates are in progress."""
@@ -253,9 +256,9 @@ class InboxProcessor(BaseUpdateProcessor):
         and skipped (unreadable, seen before, or a flooder's past the notice).
 
         Updates that arrive together are admitted together: a webhook under load has many
-        requests in flight, and each paying its own INSERT and flood count was the largest
-        part of what a webhook worker spends per update beyond a poller. The first caller's
-        batch is written at the next turn of the loop, with whatever arrived by then; what
+        requests in flight, and each paid its own INSERT and flood count: two statements per
+        update that a polled batch shares among all its updates. The first caller's batch
+        is written at the next turn of the loop, with whatever arrived by then; what
         arrives while it is written goes in the next one (group commit). An idle worker
         therefore writes each update at once, as before."""
         future: asyncio.Future[Update | None] = asyncio.get_running_loop().create_future()
@@ -283,16 +286,14 @@ class InboxProcessor(BaseUpdateProcessor):
                 if not future.done():
                     future.set_result(update)
                 elif update is not None:
-                    self.taken += 1
-                    await self._queue().put(update)
+                    await self.enqueue(update)
 
     async def admit_batch(self, result: list[Any]) -> list[Any]:
         """A ``getUpdates`` answer as PTB is to see it: each update admitted (one INSERT for
         the batch) and queued, and only the last ``update_id``, bare, for the offset."""
         for update in await self._admit_all(result, self.bot):
             if update is not None:
-                self.taken += 1
-                await self._queue().put(update)
+                await self.enqueue(update)
         ids = [raw["update_id"] for raw in result if isinstance(raw, dict) and has_id(raw)]
         return [{"update_id": max(ids)}] if ids else []  # move the offset past them all
 
@@ -441,8 +442,7 @@ async def recover(apps: dict[str, Application], owner: str, *, own_leftovers: bo
         if update is None:
             await inbox.done(row.messenger, row.update_id)
             continue
-        app.update_processor.taken += 1  # type: ignore[attr-defined]
-        await app.update_queue.put(update)
+        await app.update_processor.enqueue(update)  # type: ignore[attr-defined]
     if rows:
         log.info("%d unfinished updates taken over by %s", len(rows), owner)
     return len(rows)

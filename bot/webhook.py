@@ -78,8 +78,7 @@ async def receive_update(request: web.Request) -> web.Response:
     await processor.room()  # type: ignore[attr-defined]  # past the bound, answer later
     update = await processor.admit(data, app.bot)  # type: ignore[attr-defined]
     if update is not None:
-        processor.taken += 1  # type: ignore[attr-defined]
-        await app.update_queue.put(update)
+        await processor.enqueue(update)  # type: ignore[attr-defined]
     return web.Response(text="ok")
 
 
