@@ -4,13 +4,13 @@ thread lives in the database, never in a process's memory."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from bot.standin import BotApiStandIn
 from handlers import texts
 from tests.conftest import run_isolated
 from tests.e2e.conftest import OPERATOR_CHAT, OPERATOR_ID
+from tests.e2e.test_operator import eventually
 from tests.e2e.workers import TOKEN, in_database, running_workers, seed
 
 REPLY = "فردا صبح همکاران برای بازدید می‌آیند"
@@ -27,9 +27,7 @@ async def _recorded(database_url: str, copy_id: int) -> None:
     async def known() -> bool:
         return await RelayMessage.filter(target_message_id=copy_id).exists()
 
-    async with asyncio.timeout(15):
-        while not await in_database(database_url, known):
-            await asyncio.sleep(0.05)
+    await eventually(lambda: in_database(database_url, known), timeout=15)
 
 
 async def test_two_workers_carry_one_conversation(database_url: str, tmp_path: Path) -> None:
