@@ -81,7 +81,7 @@ class WebhookPusher:
         waiting = sum(len(chain) for chats in self._waiting for chain in chats.values())
         return sum(q.qsize() for q in self._queues) + len(self._in_flight) + waiting
 
-    def start(self, targets: list[str], secret: str | None, connections: int = 40) -> None:
+    def start(self, targets: list[str], secret: str | None, connections: int) -> None:
         """Begin pushing to ``targets``, ``connections`` posts at most at once to each
         (call :meth:`detach` first to change them)."""
         self.targets = list(targets)
