@@ -1,7 +1,7 @@
 """One chat's updates in this process: one at a time, the lowest update id first.
 
 A messenger numbers a bot's updates increasingly, and a chat's answers must follow that
-order. Across webhook workers the inbox keeps it by update id (``models.inbox.turn``); in
+order. Across webhook workers the inbox keeps it by update id (``models.inbox.turns``); in
 one process a plain lock kept it by arrival, which is the same only while the messenger
 delivers one chat's updates one after another. Where two of a chat's updates wait here at
 the same moment (a redelivery of an earlier one, posts that overtook each other), the lower

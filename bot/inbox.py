@@ -49,6 +49,7 @@ from telegram.request import BaseRequest
 
 from bot.chatturns import ChatTurns, order_of
 from bot.metrics import handling
+from bot.orderchecks import OrderChecks
 from bot.updates import (
     chat_column,
     chat_key,
@@ -81,13 +82,6 @@ WORKING = 16
 """Updates of different chats handled at the same moment, per Application."""
 ADMITTED = 512
 """Updates taken in and not finished, per Application, before taking in more waits."""
-ORDER_POLL = 0.03
-"""Seconds between two looks at whether another worker finished a chat's earlier update."""
-ORDER_WAIT = 5.0
-"""Seconds at most an update waits for an earlier one of its chat on another worker.
-
-Past it the update is handled anyway, so one update stuck on a hung worker (whose lease
-has not run out yet) delays its chat by a few seconds, never for good."""
 DONE_DELAY = 0.02
 """Seconds finished updates wait to be marked done together (see the module doc)."""
 
@@ -100,38 +94,6 @@ def webhook_owner(port: int) -> str:
 def polling_owner(messenger: str) -> str:
     """Only one process may poll a token, so the host and messenger name it."""
     return f"polling:{socket.gethostname()}:{messenger}"
-
-
-async def _after_earlier(
-    messenger: str, update: Update, key: object, owner: str, limit: int
-) -> inbox.Turn | None:
-    """Wait while another worker still handles an earlier update of the same chat; then
-    say where the citizen's slow-down notice goes (``models.flood``): None when not looked.
-
-    Behind a load balancer one chat's updates land on several workers; each keeps its own
-    in order, but only the database sees them all. Polls briefly (another process is
-    being waited for, not a deadline); gives up after :data:`ORDER_WAIT` seconds, and a
-    dead worker's update stops counting when its lease runs out (``models.inbox``).
-    ``key`` is the update's :func:`chat_key`, which the caller has already computed."""
-    chat = chat_column(key)
-    if chat is None:
-        return None
-    counted = flood_key(update)
-    user = counted[0] if counted is not None else None
-    loop = asyncio.get_running_loop()
-    give_up = loop.time() + ORDER_WAIT
-    try:
-        while (
-            turn := await inbox.turn(messenger, chat, update.update_id, owner, user, limit)
-        ).earlier:
-            if loop.time() >= give_up:
-                log.warning("update %s handled before an earlier one of its chat", update.update_id)
-                break  # where the notice goes is known all the same
-            await asyncio.sleep(ORDER_POLL)
-    except Exception as exc:  # the database is away: order is best effort, handling is not
-        log.warning("update %s: order not checked (%s)", update.update_id, type(exc).__name__)
-        return None
-    return turn
 
 
 class DoneMarks:
@@ -203,7 +165,7 @@ class InboxProcessor(BaseUpdateProcessor):
     kept by update id: in this process one update of a chat at a time, the lowest waiting
     first (:class:`~bot.chatturns.ChatTurns`), and, when other workers may hold the same
     chat's updates (``shared``: webhook workers behind one address), by waiting for another
-    worker's earlier update of the chat (:func:`_after_earlier`), both *before* a working
+    worker's earlier update of the chat (:mod:`bot.orderchecks`), both *before* a working
     slot: a flooding or waiting chat never fills the :data:`WORKING` slots that other
     citizens need. A poller is alone with its token, so it never asks the database about
     other workers. :data:`ADMITTED` bounds the updates in progress at all (PTB's own
@@ -225,6 +187,7 @@ class InboxProcessor(BaseUpdateProcessor):
         self.queue: asyncio.Queue[object] | None = None
         """The Application's update queue, where polled updates go (set by :meth:`attach`)."""
         self.done_marks = DoneMarks(messenger)
+        self.order_checks = OrderChecks(messenger, owner)
         self._arrivals: list[tuple[Any, Bot | None, asyncio.Future[Update | None]]] = []
         """:meth:`admit` calls waiting for the next batch to be written."""
         self._admitting: asyncio.Task[None] | None = None
@@ -379,7 +342,7 @@ class InboxProcessor(BaseUpdateProcessor):
             turn = None
             if self.shared and isinstance(update, Update):
                 limit = self.deps.flood_limit if self.deps is not None else 0
-                turn = await _after_earlier(self.messenger, update, key, self.owner, limit)
+                turn = await self.order_checks.wait_turn(update, key, limit)
                 if turn is not None and turn.defer:
                     coroutine.close()  # type: ignore[attr-defined]
                     return  # its notice goes with a later update (marked done below)

@@ -10,7 +10,7 @@ Workers count their updates as they arrive, so near the limit two workers can co
 citizen's updates out of order: a later update allowed, an earlier one over the limit.
 Updates are handled in order, so the notice, carried by the earlier one, would come before
 the later one's answer. The window therefore keeps the highest update it allowed
-(``allowed_max``), and the webhook workers' order check (``models.inbox.turn``) moves the
+(``allowed_max``), and the webhook workers' order check (``models.inbox.turns``) moves the
 notice there: the update over the limit stays silent while that one is still to be
 answered, and that one, once answered, sends the notice (:func:`claim_notice`). So a
 flooder gets the limit's answers and then the notice on every process, as on one (before,
@@ -181,33 +181,33 @@ async def _new_minute(
     return bool(found)
 
 
-def notice_moves(
-    messenger: str, user_id: int, update_id: int, limit: int
-) -> tuple[str, str, list[object]]:
+def notice_moves(messenger: str) -> tuple[str, str, list[object]]:
     """Two SQL conditions and their values (both conditions' values, in order) for the
-    webhook workers' order check, which runs one statement per update anyway
-    (``models.inbox.turn``); see the module doc:
+    webhook workers' order check, which runs one statement for the updates it asks about
+    anyway (``models.inbox.turns``); each condition is about one row ``v`` of that
+    statement's asks, with its ``update_id``, counted ``user_id`` (NULL for an update that
+    is not counted) and flood ``lim``; see the module doc:
 
-    * *defer*: ``update_id`` went over the limit, but a later update of its minute was
+    * *defer*: the update went over the limit, but a later update of its minute was
       allowed and is not answered yet: this one stays silent, the notice goes with that one;
-    * *carries*: ``update_id`` is the highest its full minute allowed: once answered, it
+    * *carries*: the update is the highest its full minute allowed: once answered, it
       sends the notice if an earlier update went over the limit meanwhile
       (:func:`claim_notice`).
 
     The update's own id names its minute (a new minute starts afresh), so an update handled
     after its minute is over, behind a backlog, is still placed right."""
-    mine = '"messenger"=? AND "user_id"=? AND NOT "noticed"'
+    mine = 'w."messenger"=? AND w."user_id"=v."user_id" AND NOT w."noticed"'
     defer = (
-        f'EXISTS(SELECT 1 FROM "flood_window" AS w WHERE {mine} AND "warned_update"=?'
-        ' AND "allowed_max">? AND EXISTS(SELECT 1 FROM "inbound_update" AS i WHERE'
-        ' i."messenger"=w."messenger" AND i."update_id"=w."allowed_max" AND i."done_at" IS NULL))'
+        f'EXISTS(SELECT 1 FROM "flood_window" AS w WHERE {mine}'
+        ' AND w."warned_update"=v."update_id" AND w."allowed_max">v."update_id"'
+        ' AND EXISTS(SELECT 1 FROM "inbound_update" AS i WHERE i."messenger"=w."messenger"'
+        ' AND i."update_id"=w."allowed_max" AND i."done_at" IS NULL))'
     )
     carries = (
-        f'EXISTS(SELECT 1 FROM "flood_window" WHERE {mine} AND "allowed_max"=? AND "count">=?)'
+        f'EXISTS(SELECT 1 FROM "flood_window" AS w WHERE {mine}'
+        ' AND w."allowed_max"=v."update_id" AND w."count">=v."lim")'
     )
-    values: list[object] = [messenger, user_id, update_id, update_id]
-    values += [messenger, user_id, update_id, limit]
-    return defer, carries, values
+    return defer, carries, [messenger, messenger]
 
 
 async def claim_notice(messenger: str, user_id: int, update_id: int, *, carrier: bool) -> bool:

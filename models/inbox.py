@@ -32,6 +32,7 @@ from models.flood import notice_moves
 __all__ = [
     "KEEP_FINISHED",
     "LEASE",
+    "Ask",
     "InboundUpdate",
     "Turn",
     "admit",
@@ -42,6 +43,7 @@ __all__ = [
     "reclaim",
     "renew",
     "turn",
+    "turns",
 ]
 
 LEASE = timedelta(seconds=60)
@@ -142,43 +144,67 @@ class Turn:
     have to send the notice (``models.flood.claim_notice``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One update a webhook worker is about to handle, as :func:`turns` is asked about it."""
+
+    chat: int
+    update_id: int
+    user: int | None = None
+    """The citizen whose flood window to look at (None: the update is not counted)."""
+    limit: int = 0
+    """Their flood limit."""
+
+
+_ASK_ROW = "(" + ",".join(["CAST(? AS BIGINT)"] * 5) + ")"
+"""One ask as the statement's VALUES row; cast, or PostgreSQL would take them for text."""
 _EARLIER = (
-    'SELECT 1 FROM "inbound_update" WHERE "messenger"=? AND "chat"=? AND "update_id"<?'
-    ' AND "done_at" IS NULL AND "claimed_until">? AND ("claimed_by" IS NULL OR "claimed_by"<>?)'
+    'EXISTS(SELECT 1 FROM "inbound_update" AS e WHERE e."messenger"=? AND e."chat"=v."chat"'
+    ' AND e."update_id"<v."update_id" AND e."done_at" IS NULL AND e."claimed_until">?'
+    ' AND (e."claimed_by" IS NULL OR e."claimed_by"<>?))'
 )
 
 
-async def turn(
-    messenger: str,
-    chat: int,
-    update_id: int,
-    owner: str,
-    user: int | None = None,
-    limit: int = 0,
-) -> Turn:
-    """Is it this update's turn, and where does the slow-down notice go?
+async def turns(messenger: str, owner: str, asks: list[Ask]) -> list[Turn]:
+    """Is it each update's turn, and where does its slow-down notice go? In ``asks``' order.
 
     Messengers number updates increasingly, so "earlier" is a lower ``update_id``. Only
     other workers' rows count (this worker keeps its own in order in memory), and only while
     their claim holds: a dead worker's update is recovered after :data:`LEASE` and must not
-    hold the chat up meanwhile. ``user`` is the citizen whose flood window to look at, with
-    its ``limit`` (None for an update that is not counted, see ``models.flood``). One
-    statement of indexed lookups, on every update a webhook worker handles: as SQL (see
-    ``models.rawsql``)."""
-    now = clock.now()
-    values: list[Any] = [messenger, chat, update_id, now, owner]
-    defer = carries = "0"
-    if user is not None:
-        defer, carries, more = notice_moves(messenger, user, update_id, limit)
-        values += more
-    [found] = await rawsql.rows(
+    hold the chat up meanwhile. For counted updates the flood window says whether the
+    notice moves (``models.flood.notice_moves``).
+
+    Every update a webhook worker handles is asked about, so the updates asked about at the
+    same moment, of any chats, share one statement of indexed lookups (as SQL, see
+    ``models.rawsql``): a round trip each was a seventh of the statements of an update."""
+    if not asks:
+        return []
+    values: list[Any] = []
+    for n, ask in enumerate(asks):
+        values += [n, ask.chat, ask.update_id, ask.user, ask.limit]
+    defer, carries, more = notice_moves(messenger)
+    values += [messenger, clock.now(), owner, *more]
+    found = await rawsql.rows(
         InboundUpdate,
-        f'SELECT EXISTS({_EARLIER}) AS "earlier", {defer} AS "defer", {carries} AS "carries"',
+        'WITH v("n","chat","update_id","user_id","lim") AS (VALUES '
+        + ",".join([_ASK_ROW] * len(asks))
+        + f') SELECT v."n" AS "n", {_EARLIER} AS "earlier", {defer} AS "defer",'
+        f' {carries} AS "carries" FROM v',
         values,
     )
-    return Turn(
-        earlier=bool(found["earlier"]), defer=bool(found["defer"]), carries=bool(found["carries"])
-    )
+    answers = {
+        row["n"]: Turn(
+            earlier=bool(row["earlier"]), defer=bool(row["defer"]), carries=bool(row["carries"])
+        )
+        for row in found
+    }
+    return [answers[n] for n in range(len(asks))]
+
+
+async def turn(messenger: str, owner: str, ask: Ask) -> Turn:
+    """:func:`turns` for one update."""
+    [one] = await turns(messenger, owner, [ask])
+    return one
 
 
 async def renew(owner: str) -> int:

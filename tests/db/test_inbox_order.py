@@ -11,12 +11,13 @@ from datetime import timedelta
 
 from models import clock, inbox
 from models.flood import Verdict, claim_notice, count_message
+from models.inbox import Ask
 
 A, B = "webhook:host:8081", "webhook:host:8082"
 
 
 async def _waits(messenger: str, chat: int, update_id: int, owner: str) -> bool:
-    return (await inbox.turn(messenger, chat, update_id, owner)).earlier
+    return (await inbox.turn(messenger, owner, Ask(chat, update_id))).earlier
 
 
 async def test_an_earlier_update_on_another_worker_is_waited_for_until_done(db) -> None:
@@ -50,19 +51,19 @@ async def test_the_notice_moves_to_the_last_allowed_update_while_it_is_unanswere
         assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
     assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
     await inbox.done_many("bale", [28, 29])
-    defer = await inbox.turn("bale", 7, 30, A, user=7, limit=3)
+    defer = await inbox.turn("bale", A, Ask(7, 30, 7, 3))
     assert defer.defer and not defer.carries
-    carrier = await inbox.turn("bale", 7, 31, B, user=7, limit=3)
+    carrier = await inbox.turn("bale", B, Ask(7, 31, 7, 3))
     assert carrier.carries and not carrier.defer
-    assert not (await inbox.turn("bale", 7, 29, A, user=7, limit=3)).carries  # answered only
-    assert not (await inbox.turn("bale", 7, 31, B)).carries  # not a counted update
-    assert not (await inbox.turn("bale", 8, 31, B, user=8, limit=3)).carries  # another citizen
-    assert not (await inbox.turn("telegram", 7, 31, B, user=7, limit=3)).carries
+    assert not (await inbox.turn("bale", A, Ask(7, 29, 7, 3))).carries  # answered only
+    assert not (await inbox.turn("bale", B, Ask(7, 31))).carries  # not a counted update
+    assert not (await inbox.turn("bale", B, Ask(8, 31, 8, 3))).carries  # another citizen
+    assert not (await inbox.turn("telegram", B, Ask(7, 31, 7, 3))).carries
     assert not await claim_notice("bale", 7, 29, carrier=True)  # not the last allowed one
     assert await claim_notice("bale", 7, 31, carrier=True)
     assert not await claim_notice("bale", 7, 31, carrier=True)  # once a minute
     assert not await claim_notice("bale", 7, 30, carrier=False)  # sent already
-    assert not (await inbox.turn("bale", 7, 30, A, user=7, limit=3)).defer
+    assert not (await inbox.turn("bale", A, Ask(7, 30, 7, 3))).defer
 
 
 async def test_the_update_over_the_limit_keeps_its_notice_once_the_later_one_is_done(
@@ -75,19 +76,41 @@ async def test_the_update_over_the_limit_keeps_its_notice_once_the_later_one_is_
         assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
     await inbox.done_many("bale", [28, 29, 31])
     assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
-    assert not (await inbox.turn("bale", 7, 30, A, user=7, limit=3)).defer
+    assert not (await inbox.turn("bale", A, Ask(7, 30, 7, 3))).defer
     assert await claim_notice("bale", 7, 30, carrier=False)
     clock.travel(timedelta(minutes=1, seconds=1))
     assert await count_message("bale", 7, 3, update_id=40) is Verdict.ALLOW  # a new minute
-    assert not (await inbox.turn("bale", 7, 40, B, user=7, limit=3)).carries
+    assert not (await inbox.turn("bale", B, Ask(7, 40, 7, 3))).carries
 
 
 async def test_a_citizen_under_the_limit_costs_no_notice_claims(db) -> None:
     """Every update of a quiet citizen is the highest their minute allowed: only a full
     minute makes it a possible carrier."""
     assert await count_message("bale", 7, 3, update_id=50) is Verdict.ALLOW
-    assert not (await inbox.turn("bale", 7, 50, A, user=7, limit=3)).carries
+    assert not (await inbox.turn("bale", A, Ask(7, 50, 7, 3))).carries
     assert await count_message("bale", 7, 3, update_id=51) is Verdict.ALLOW
     assert await count_message("bale", 7, 3, update_id=52) is Verdict.ALLOW
-    assert (await inbox.turn("bale", 7, 52, A, user=7, limit=3)).carries
+    assert (await inbox.turn("bale", A, Ask(7, 52, 7, 3))).carries
     assert not await claim_notice("bale", 7, 52, carrier=True)  # nothing over the limit
+
+
+async def test_updates_asked_about_together_get_each_their_own_answer(db) -> None:
+    """A busy worker asks about many chats' updates in one statement: each answer is the
+    one that update would get alone, in the order asked."""
+    assert await inbox.admit("bale", 10, {"update_id": 10}, A, chat=7)
+    for update_id in (28, 29, 31):
+        assert await inbox.admit("bale", update_id, {"update_id": update_id}, A, chat=9)
+        assert await count_message("bale", 9, 3, update_id=update_id) is Verdict.ALLOW
+    assert await count_message("bale", 9, 3, update_id=30) is Verdict.WARN
+    await inbox.done_many("bale", [28, 29])
+    asks = [Ask(7, 11), Ask(8, 11), Ask(9, 30, 9, 3), Ask(7, 9), Ask(9, 31, 9, 3), Ask(7, 12)]
+    together = await inbox.turns("bale", B, asks)
+    assert [(t.earlier, t.defer, t.carries) for t in together] == [
+        (True, False, False),
+        (False, False, False),
+        (False, True, False),  # over the limit: its notice goes with 31
+        (False, False, False),
+        (False, False, True),
+        (True, False, False),
+    ]
+    assert together == [await inbox.turn("bale", B, ask) for ask in asks]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.inbox import ORDER_WAIT
+from bot.orderchecks import ORDER_WAIT
 from bot.standin import BotApiStandIn
 from handlers import texts
 from handlers.render import fa
