@@ -119,9 +119,14 @@ async def admit_many(
 
 async def done_many(messenger: str, update_ids: list[int]) -> None:
     """Handled (or given up), in one UPDATE: forget their content, keep their keys for
-    redeliveries."""
-    await InboundUpdate.filter(messenger=messenger, update_id__in=update_ids).update(
-        done_at=clock.now(), payload="", claimed_until=None
+    redeliveries. Every update ends here, so it is written as SQL (``models.rawsql``)."""
+    if not update_ids:
+        return
+    await rawsql.execute(
+        InboundUpdate,
+        'UPDATE "inbound_update" SET "done_at"=?,"payload"=?,"claimed_until"=NULL'
+        ' WHERE "messenger"=? AND "update_id" IN (' + ",".join("?" * len(update_ids)) + ")",
+        [clock.now(), "", messenger, *update_ids],
     )
 
 

@@ -16,7 +16,7 @@ value goes through its field's ``to_db_value``.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -27,9 +27,12 @@ __all__ = ["execute", "first", "rows"]
 _PLACEHOLDER = re.compile(r"\?")
 
 
-@cache
+@lru_cache(maxsize=512)
 def _for(dialect: str, sql: str) -> str:
-    """``sql`` in the dialect's placeholders: ``?`` for SQLite, ``$1, $2…`` for PostgreSQL."""
+    """``sql`` in the dialect's placeholders: ``?`` for SQLite, ``$1, $2…`` for PostgreSQL.
+
+    Bounded: the batched statements (inbox rows, done marks, order checks) differ by their
+    number of rows, so there are as many of each as batch sizes seen."""
     if dialect != "postgres":
         return sql
     numbers = iter(range(1, sql.count("?") + 1))

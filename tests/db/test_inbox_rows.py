@@ -1,0 +1,26 @@
+"""What an inbox row keeps: a citizen's words until their update is handled, then its key."""
+
+from __future__ import annotations
+
+from models import inbox
+from models.inbox import InboundUpdate
+
+A = "webhook:host:8081"
+
+
+async def test_a_finished_update_keeps_its_key_and_forgets_the_citizens_words(db) -> None:
+    words = {"update_id": 5, "message": {"text": "کد ملی من ۱۲۳۴۵۶۷۸۹۰ است"}}
+    for update_id in (5, 6):
+        assert await inbox.admit("bale", update_id, {**words, "update_id": update_id}, A, chat=7)
+    assert await inbox.admit("telegram", 5, words, A, chat=7)
+    await inbox.done_many("bale", [5, 6])
+    await inbox.done_many("bale", [])  # nothing finished: nothing written
+    done = await InboundUpdate.filter(messenger="bale").order_by("update_id")
+    assert [(row.update_id, row.payload, row.claimed_until) for row in done] == [
+        (5, "", None),
+        (6, "", None),
+    ]
+    assert all(row.done_at is not None for row in done)
+    other = await InboundUpdate.get(messenger="telegram", update_id=5)
+    assert other.done_at is None and "\\u06a9\\u062f" in other.payload  # not this messenger's
+    assert not await inbox.admit("bale", 5, words, A, chat=7)  # a redelivery is still known
