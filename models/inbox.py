@@ -48,6 +48,8 @@ __all__ = [
 
 LEASE = timedelta(seconds=60)
 """A worker renews its claims every few seconds; a claim older than this is a dead worker's."""
+MARKS_AT_ONCE = 1000
+"""Updates marked done in one statement at most (see :func:`done_many`)."""
 KEEP_FINISHED = timedelta(days=2)
 """How long a finished update's key is kept to recognise a redelivery."""
 
@@ -119,15 +121,18 @@ async def admit_many(
 
 async def done_many(messenger: str, update_ids: list[int]) -> None:
     """Handled (or given up), in one UPDATE: forget their content, keep their keys for
-    redeliveries. Every update ends here, so it is written as SQL (``models.rawsql``)."""
-    if not update_ids:
-        return
-    await rawsql.execute(
-        InboundUpdate,
-        'UPDATE "inbound_update" SET "done_at"=?,"payload"=?,"claimed_until"=NULL'
-        ' WHERE "messenger"=? AND "update_id" IN (' + ",".join("?" * len(update_ids)) + ")",
-        [clock.now(), "", messenger, *update_ids],
-    )
+    redeliveries. Every update ends here, so it is written as SQL (``models.rawsql``); a
+    backlog of marks (the database was slow) goes in statements of :data:`MARKS_AT_ONCE`,
+    far below the databases' limits on a statement's values."""
+    now = clock.now()
+    for start in range(0, len(update_ids), MARKS_AT_ONCE):
+        chunk = update_ids[start : start + MARKS_AT_ONCE]
+        await rawsql.execute(
+            InboundUpdate,
+            'UPDATE "inbound_update" SET "done_at"=?,"payload"=?,"claimed_until"=NULL'
+            ' WHERE "messenger"=? AND "update_id" IN (' + ",".join("?" * len(chunk)) + ")",
+            [now, "", messenger, *chunk],
+        )
 
 
 async def done(messenger: str, update_id: int) -> None:

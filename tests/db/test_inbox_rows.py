@@ -24,3 +24,15 @@ async def test_a_finished_update_keeps_its_key_and_forgets_the_citizens_words(db
     other = await InboundUpdate.get(messenger="telegram", update_id=5)
     assert other.done_at is None and "\\u06a9\\u062f" in other.payload  # not this messenger's
     assert not await inbox.admit("bale", 5, words, A, chat=7)  # a redelivery is still known
+
+
+async def test_a_backlog_of_marks_larger_than_one_statement_is_marked_whole(db) -> None:
+    """A worker whose database was slow may have thousands of updates to mark at once: more
+    than one PostgreSQL statement may carry (32,767 values; asyncpg refuses the statement)."""
+    many = 33_007
+    for start in range(0, many, 1000):
+        batch = [(i, {"update_id": i}, i % 50) for i in range(start, min(start + 1000, many))]
+        assert len(await inbox.admit_many("bale", batch, A)) == len(batch)
+    await inbox.done_many("bale", list(range(many)))
+    assert await InboundUpdate.filter(done_at__isnull=True).count() == 0
+    assert await InboundUpdate.filter(done_at__isnull=False).count() == many
