@@ -10,9 +10,8 @@ After each input line the phone waits until the bot is idle (no bot activity for
 ``IDLE_SECONDS``, at most ``MAX_WAIT_SECONDS``) before reading the next one, so a piped
 session (``printf '/start\\n2\\n' | skedbot local``) prints the same transcript every time.
 
-The bracketed labels below are the terminal's own captions for what a phone would draw
-(a photo, a keyboard); they are not words the bot says, so they live here and not in
-``handlers.texts``.
+The terminal's own captions (for what a phone would draw: a photo, a keyboard) and the
+layout of a bot message are in :mod:`bot.localscreen`.
 """
 
 from __future__ import annotations
@@ -28,6 +27,21 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.db import close_db, describe, prepare_database
+from bot.localscreen import (
+    ALERT,
+    BANNER,
+    BOT,
+    BYE,
+    CHOICES,
+    DELETED,
+    NO_OPERATOR_BUTTON,
+    NO_SUCH_FILE,
+    OPERATOR_GROUP,
+    TOAST,
+    URL_BUTTON,
+    USAGE,
+    render,
+)
 from bot.messengers import messenger as messenger_profile
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, BotMessage, Person
@@ -41,36 +55,6 @@ DEFAULT_PHONE = "09120000000"
 IDLE_SECONDS = 0.4
 MAX_WAIT_SECONDS = 5.0
 _TICK = 0.05
-
-# ---- the terminal's captions (not the bot's words) ---------------------------------------
-BOT = "🤖"
-OPERATOR_GROUP = "[گروه کارشناسان]"
-EDITED = "(ویرایش شد)"
-DELETED = "(پیام حذف شد)"
-PHOTO = "[عکس]"
-DOCUMENT = "[سند: {name}]"
-ALBUM_PHOTOS = "[آلبوم: {n} عکس]"
-ALBUM_FILES = "[آلبوم: {n} فایل]"
-LOCATION = "[موقعیت: {lat}، {lon}]"
-CONTACT = "[مخاطب: {name}]"
-OTHER_MEDIA = "[{kind}]"
-REPLY_KEYBOARD = "⌨️"
-REMOVE_KEYBOARD = "⌨️ (صفحه‌کلید برداشته شد)"
-ALERT = "[پیام بازشو] {text}"
-TOAST = "[اعلان] {text}"
-CHOICES = "── دکمه‌ها (شماره را بفرستید):"
-OPERATOR_CHOICE = "/op {n}"
-BANNER = (
-    "skedbot local — پیام‌رسان: {messenger} — پایگاه داده: {database}\n"
-    "شما «{name}» هستید (شناسه {user_id}). بنویسید و Enter بزنید؛ دکمه‌ها با شماره.\n"
-    "دستورها: /photo PATH  /file PATH  /album PATH…  /contact [PHONE]  /location LAT LON  "
-    "/sticker  /voice  /op N  /op TEXT  /opsay TEXT  /quit"
-)
-BYE = "خداحافظ."
-NO_SUCH_FILE = "⚠️ فایل پیدا نشد: {path}"
-USAGE = "⚠️ نحوه استفاده: {usage}"
-NO_OPERATOR_BUTTON = "⚠️ در گروه کارشناسان دکمه شماره {n} نیست."
-URL_BUTTON = "⚠️ این دکمه پیوند است: {url}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,30 +109,8 @@ class TerminalPhone:
         return OPERATOR_GROUP if message.chat_id == self.operator.chat_id else BOT
 
     def render(self, message: BotMessage, *, edited: bool = False) -> str:
-        """A message as the terminal shows it: media caption, text, buttons."""
-        head = self._prefix(message) + (f" {EDITED}" if edited else "")
-        lines: list[str] = []
-        media = _describe_media(message)
-        if media:
-            lines.append(media)
-        if message.text:
-            lines += message.text.splitlines() or [""]
-        numbered = message.chat_id == self.operator.chat_id
-        n = 0
-        for row in message.inline_buttons:
-            cells = []
-            for label, _ in row:
-                n += 1
-                cells.append(f"⟦{n}: {label}⟧" if numbered else f"⟦{label}⟧")
-            lines.append(" ".join(cells))
-        if message.reply_buttons:
-            for i, row in enumerate(message.reply_buttons):
-                lead = REPLY_KEYBOARD if i == 0 else " " * len(REPLY_KEYBOARD)
-                lines.append(f"{lead} " + " | ".join(row))
-        elif message.removes_keyboard:
-            lines.append(REMOVE_KEYBOARD)
-        body = "\n".join(f"   {line}" if line else "" for line in lines)
-        return f"{head}\n{body}" if body else head
+        """A message as the terminal shows it (:func:`bot.localscreen.render`)."""
+        return render(message, operator=message.chat_id == self.operator.chat_id, edited=edited)
 
     def show_choices(self, *, always: bool = False) -> None:
         """The numbered buttons, printed when they changed since last shown."""
@@ -351,30 +313,6 @@ class TerminalPhone:
                 break
         self._show_callback_answers()
         self.show_choices()
-
-
-def _describe_media(message: BotMessage) -> str:
-    kind = message.kind
-    if kind == "media_group":
-        n = to_persian_digits(str(len(message.media)))
-        photos = all(k == "photo" for k, _ in message.media)
-        return (ALBUM_PHOTOS if photos else ALBUM_FILES).format(n=n)
-    if kind == "photo":
-        return PHOTO
-    if kind == "document":
-        name = message.files[0].filename if message.files else None
-        return DOCUMENT.format(name=name or "")
-    if kind == "location":
-        where = message.raw.get("location", {})
-        return LOCATION.format(
-            lat=to_persian_digits(str(where.get("latitude", ""))),
-            lon=to_persian_digits(str(where.get("longitude", ""))),
-        )
-    if kind == "contact":
-        return CONTACT.format(name=message.raw.get("contact", {}).get("first_name", ""))
-    if kind in ("text", "other"):
-        return ""
-    return OTHER_MEDIA.format(kind=kind)
 
 
 async def _noop() -> None:
