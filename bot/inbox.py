@@ -48,6 +48,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.chatturns import ChatTurns, order_of
+from bot.groupcommit import GroupCommit
 from bot.metrics import handling
 from bot.orderchecks import OrderChecks
 from bot.updates import (
@@ -188,9 +189,8 @@ class InboxProcessor(BaseUpdateProcessor):
         """The Application's update queue, where polled updates go (set by :meth:`attach`)."""
         self.done_marks = DoneMarks(messenger)
         self.order_checks = OrderChecks(messenger, owner)
-        self._arrivals: list[tuple[Any, Bot | None, asyncio.Future[Update | None]]] = []
-        """:meth:`admit` calls waiting for the next batch to be written."""
-        self._admitting: asyncio.Task[None] | None = None
+        self._admission = GroupCommit(self._admit_arrived, orphaned=self._queue_orphan)
+        """:meth:`admit` calls, written down together."""
         self._working = asyncio.Semaphore(WORKING)
         self._chats: dict[object, ChatTurns] = {}
         """The chats with an update in hand here (see :mod:`bot.chatturns`)."""
@@ -223,33 +223,19 @@ class InboxProcessor(BaseUpdateProcessor):
         update that a polled batch shares among all its updates. The first caller's batch
         is written at the next turn of the loop, with whatever arrived by then; what
         arrives while it is written goes in the next one (group commit). An idle worker
-        therefore writes each update at once, as before."""
-        future: asyncio.Future[Update | None] = asyncio.get_running_loop().create_future()
-        self._arrivals.append((raw, bot, future))
-        if self._admitting is None or self._admitting.done():
-            self._admitting = asyncio.create_task(self._admit_arrivals())
-        return await future
+        therefore writes each update at once, as before (:mod:`bot.groupcommit`)."""
+        return await self._admission.ask((raw, bot))
 
-    async def _admit_arrivals(self) -> None:
-        """Admit the waiting :meth:`admit` calls, batch after batch, until none is left.
+    async def _admit_arrived(self, arrived: list[tuple[Any, Bot | None]]) -> list[Update | None]:
+        """:meth:`admit`'s batch: the updates that arrived together, bound to the first
+        caller's bot (one Application's, as every caller's)."""
+        return await self._admit_all([raw for raw, _ in arrived], arrived[0][1])
 
-        A caller that went away meanwhile (its webhook request cancelled) does not lose its
-        update: written down, it is queued here, as its caller would have done."""
-        await asyncio.sleep(0)  # the requests already read join this batch
-        while self._arrivals:
-            batch, self._arrivals = self._arrivals, []
-            try:
-                updates = await self._admit_all([raw for raw, _, _ in batch], batch[0][1])
-            except Exception as exc:  # the database is away: every caller answers an error
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), update in zip(batch, updates, strict=True):
-                if not future.done():
-                    future.set_result(update)
-                elif update is not None:
-                    await self.enqueue(update)
+    async def _queue_orphan(self, update: Update | None) -> None:
+        """A caller that went away meanwhile (its webhook request cancelled) does not lose
+        its update: written down, it is queued here, as its caller would have done."""
+        if update is not None:
+            await self.enqueue(update)
 
     async def admit_batch(self, result: list[Any]) -> list[Any]:
         """A ``getUpdates`` answer as PTB is to see it: each update admitted (one INSERT for

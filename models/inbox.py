@@ -42,7 +42,6 @@ __all__ = [
     "purge_finished",
     "reclaim",
     "renew",
-    "turn",
     "turns",
 ]
 
@@ -186,7 +185,8 @@ async def turns(messenger: str, owner: str, asks: list[Ask]) -> list[Turn]:
 
     Every update a webhook worker handles is asked about, so the updates asked about at the
     same moment, of any chats, share one statement of indexed lookups (as SQL, see
-    ``models.rawsql``): a round trip each was a seventh of the statements of an update."""
+    ``models.rawsql``): a round trip each was 1.35 of a webhook worker's 7.2 statements
+    per update in the benchmark."""
     if not asks:
         return []
     values: list[Any] = []
@@ -209,12 +209,6 @@ async def turns(messenger: str, owner: str, asks: list[Ask]) -> list[Turn]:
         for row in found
     }
     return [answers[n] for n in range(len(asks))]
-
-
-async def turn(messenger: str, owner: str, ask: Ask) -> Turn:
-    """:func:`turns` for one update."""
-    [one] = await turns(messenger, owner, [ask])
-    return one
 
 
 async def renew(owner: str) -> int:

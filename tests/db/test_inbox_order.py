@@ -16,8 +16,14 @@ from models.inbox import Ask
 A, B = "webhook:host:8081", "webhook:host:8082"
 
 
+async def _turn(messenger: str, owner: str, ask: Ask) -> inbox.Turn:
+    """What ``owner`` learns about one update asked about alone."""
+    [one] = await inbox.turns(messenger, owner, [ask])
+    return one
+
+
 async def _waits(messenger: str, chat: int, update_id: int, owner: str) -> bool:
-    return (await inbox.turn(messenger, owner, Ask(chat, update_id))).earlier
+    return (await _turn(messenger, owner, Ask(chat, update_id))).earlier
 
 
 async def test_an_earlier_update_on_another_worker_is_waited_for_until_done(db) -> None:
@@ -51,19 +57,19 @@ async def test_the_notice_moves_to_the_last_allowed_update_while_it_is_unanswere
         assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
     assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
     await inbox.done_many("bale", [28, 29])
-    defer = await inbox.turn("bale", A, Ask(7, 30, 7, 3))
+    defer = await _turn("bale", A, Ask(7, 30, 7, 3))
     assert defer.defer and not defer.carries
-    carrier = await inbox.turn("bale", B, Ask(7, 31, 7, 3))
+    carrier = await _turn("bale", B, Ask(7, 31, 7, 3))
     assert carrier.carries and not carrier.defer
-    assert not (await inbox.turn("bale", A, Ask(7, 29, 7, 3))).carries  # answered only
-    assert not (await inbox.turn("bale", B, Ask(7, 31))).carries  # not a counted update
-    assert not (await inbox.turn("bale", B, Ask(8, 31, 8, 3))).carries  # another citizen
-    assert not (await inbox.turn("telegram", B, Ask(7, 31, 7, 3))).carries
+    assert not (await _turn("bale", A, Ask(7, 29, 7, 3))).carries  # answered only
+    assert not (await _turn("bale", B, Ask(7, 31))).carries  # not a counted update
+    assert not (await _turn("bale", B, Ask(8, 31, 8, 3))).carries  # another citizen
+    assert not (await _turn("telegram", B, Ask(7, 31, 7, 3))).carries
     assert not await claim_notice("bale", 7, 29, carrier=True)  # not the last allowed one
     assert await claim_notice("bale", 7, 31, carrier=True)
     assert not await claim_notice("bale", 7, 31, carrier=True)  # once a minute
     assert not await claim_notice("bale", 7, 30, carrier=False)  # sent already
-    assert not (await inbox.turn("bale", A, Ask(7, 30, 7, 3))).defer
+    assert not (await _turn("bale", A, Ask(7, 30, 7, 3))).defer
 
 
 async def test_the_update_over_the_limit_keeps_its_notice_once_the_later_one_is_done(
@@ -76,21 +82,21 @@ async def test_the_update_over_the_limit_keeps_its_notice_once_the_later_one_is_
         assert await count_message("bale", 7, 3, update_id=update_id) is Verdict.ALLOW
     await inbox.done_many("bale", [28, 29, 31])
     assert await count_message("bale", 7, 3, update_id=30) is Verdict.WARN
-    assert not (await inbox.turn("bale", A, Ask(7, 30, 7, 3))).defer
+    assert not (await _turn("bale", A, Ask(7, 30, 7, 3))).defer
     assert await claim_notice("bale", 7, 30, carrier=False)
     clock.travel(timedelta(minutes=1, seconds=1))
     assert await count_message("bale", 7, 3, update_id=40) is Verdict.ALLOW  # a new minute
-    assert not (await inbox.turn("bale", B, Ask(7, 40, 7, 3))).carries
+    assert not (await _turn("bale", B, Ask(7, 40, 7, 3))).carries
 
 
 async def test_a_citizen_under_the_limit_costs_no_notice_claims(db) -> None:
     """Every update of a quiet citizen is the highest their minute allowed: only a full
     minute makes it a possible carrier."""
     assert await count_message("bale", 7, 3, update_id=50) is Verdict.ALLOW
-    assert not (await inbox.turn("bale", A, Ask(7, 50, 7, 3))).carries
+    assert not (await _turn("bale", A, Ask(7, 50, 7, 3))).carries
     assert await count_message("bale", 7, 3, update_id=51) is Verdict.ALLOW
     assert await count_message("bale", 7, 3, update_id=52) is Verdict.ALLOW
-    assert (await inbox.turn("bale", A, Ask(7, 52, 7, 3))).carries
+    assert (await _turn("bale", A, Ask(7, 52, 7, 3))).carries
     assert not await claim_notice("bale", 7, 52, carrier=True)  # nothing over the limit
 
 
@@ -113,4 +119,4 @@ async def test_updates_asked_about_together_get_each_their_own_answer(db) -> Non
         (False, False, True),
         (True, False, False),
     ]
-    assert together == [await inbox.turn("bale", B, ask) for ask in asks]
+    assert together == [await _turn("bale", B, ask) for ask in asks]
