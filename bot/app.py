@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from telegram import BotCommand
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.inbox import InboxProcessor, InboxRequest, polling_owner
 from bot.intents import build_matcher
@@ -22,6 +22,7 @@ from bot.ratebudget import BudgetLimiter
 from bot.settings import Settings
 from bot.transport import new_request
 from handlers import register_all
+from handlers.common import Context
 from handlers.deps import KEY, Deps
 from models import sla
 from models.catalog import Catalog, ServiceLexicon, load_catalog
@@ -177,6 +178,7 @@ def build_application(
         .request(new_request(client, connection_pool_size=256))
         .get_updates_request(InboxRequest(processor, new_request(client, connection_pool_size=1)))
         .concurrent_updates(processor)
+        .context_types(ContextTypes(context=Context))
         .build()
     )
     app.bot_data[KEY] = Deps(

@@ -8,8 +8,10 @@ raises :class:`NotForUs`, which the error handler drops quietly. It is input, no
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update, User
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, CallbackFeature, RowArg
@@ -17,6 +19,8 @@ from handlers.deps import deps
 from models.citizen import Citizen
 from models.followup import own_request
 from models.request import ServiceRequest
+from models.service import Service
+from models.visit import Visit
 
 __all__ = [
     "Context",
@@ -31,7 +35,38 @@ __all__ = [
     "sender_of",
 ]
 
-Context = ContextTypes.DEFAULT_TYPE
+
+class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context of one update (``bot.app`` makes it the Application's context type),
+    holding the rows the update read first (:func:`models.visit.read_visit`) until a
+    handler asks for them. Each is handed out once: a second ask reads afresh, as it did
+    before they were read together."""
+
+    __slots__ = ("_citizen", "_service")
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._citizen: Citizen | None = None
+        self._service: Service | None = None
+
+    def read_with(self, visit: Visit) -> None:
+        """Keep the citizen and the service ``visit`` read for this update's handlers."""
+        self._citizen, self._service = visit.citizen, visit.service
+
+    def take_citizen(self, messenger: str, user_id: int) -> Citizen | None:
+        citizen, self._citizen = self._citizen, None
+        if citizen is None or citizen.messenger != messenger or citizen.user_id != user_id:
+            return None
+        return citizen
+
+    def take_service(self, code: str) -> Service | None:
+        service, self._service = self._service, None
+        return service if service is not None and service.code == code else None
 
 
 class NotForUs(Exception):
@@ -69,9 +104,14 @@ def query_of(update: Update) -> CallbackQuery:
 
 
 async def citizen_of(update: Update, context: Context) -> Citizen:
-    """The citizen behind this update, created on first contact (one SELECT afterwards)."""
+    """The citizen behind this update, created on first contact (one SELECT afterwards,
+    none if the update read them with its dialog)."""
     user, chat = sender_of(update)
-    return await Citizen.of(deps(context).messenger, user.id, chat.id, user.first_name or "")
+    messenger = deps(context).messenger
+    citizen = context.take_citizen(messenger, user.id)
+    if citizen is not None:
+        return citizen
+    return await Citizen.of(messenger, user.id, chat.id, user.first_name or "")
 
 
 async def pressed_own_request(

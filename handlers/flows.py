@@ -14,6 +14,7 @@ from telegram import Update
 from handlers.common import Context, sender_of
 from handlers.deps import deps
 from models.dialog import DialogState
+from models.visit import read_visit
 
 __all__ = ["FlowHandler", "begin", "current", "flow_handler", "register_flow"]
 
@@ -35,10 +36,14 @@ def flow_handler(name: str) -> FlowHandler | None:
 
 
 async def current(update: Update, context: Context) -> DialogState | None:
+    """The citizen's open dialog, read with their row and the service it names (kept in
+    ``context`` for :func:`~handlers.common.citizen_of` and the filing's turn)."""
     user = update.effective_user
     if user is None:
         return None
-    return await DialogState.current(deps(context).messenger, user.id)
+    visit = await read_visit(deps(context).messenger, user.id)
+    context.read_with(visit)
+    return visit.state
 
 
 async def begin(

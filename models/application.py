@@ -485,6 +485,8 @@ async def file_request(
         }
         if remembered:
             await Citizen.filter(id=citizen.id).update(**remembered)
+            for name, value in remembered.items():  # the caller's copy says what the row says
+                setattr(citizen, name, value)
         if on_filed is not None:
             await on_filed(request)
     return request

@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-__all__ = ["execute", "first", "rows"]
+__all__ = ["dialect", "execute", "first", "rows"]
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -48,6 +48,11 @@ def _column_list(model: type[Model]) -> str:
 def _db(model: type[Model], write: bool) -> tuple[BaseDBAsyncClient, str]:
     db = model._choose_db(write)
     return db, db.capabilities.dialect
+
+
+def dialect(model: type[Model]) -> str:
+    """``postgres`` or ``sqlite``: for the few statements whose SQL differs (JSON)."""
+    return _db(model, write=False)[1]
 
 
 async def first[M: Model](model: type[M], where: str, values: list[Any]) -> M | None:

@@ -69,7 +69,8 @@ class Turn:
 
 async def load_turn(update: Update, context: Context, state: DialogState) -> Turn | None:
     """The dialog as this update finds it; None (and the citizen told) if its service left."""
-    service = await Service.offered(Draft.from_data(state.data).service)
+    code = Draft.from_data(state.data).service
+    service = context.take_service(code) or await Service.offered(code)
     if service is None or service.flow not in FILING_FLOWS:
         await state.finish()
         await send_main_menu(update, context, general.SERVICE_GONE)
