@@ -87,14 +87,19 @@ class Result:
         cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
         return cuts[q - 1] * 1000
 
-    def line(self, echo: Result | None) -> str:
-        ratio = ""
-        if echo is not None:
-            ratio = (
-                f" | ×echo: rate {self.rate / echo.rate:.2f} "
-                f"cpu {self.cpu_per_update / echo.cpu_per_update:.2f} "
-                f"mem {max(self.peak_mb) / max(echo.peak_mb):.1f}"
-            )
+    def ratios(self, echo: Result, name: str) -> str:
+        return (
+            f" | ×{name}: rate {self.rate / echo.rate:.2f} "
+            f"cpu {self.cpu_per_update / echo.cpu_per_update:.2f} "
+            f"mem {max(self.peak_mb) / max(echo.peak_mb):.1f}"
+        )
+
+    def line(self, echo: Result | None, shaped: Result | None = None) -> str:
+        """``echo`` is the one polling echo process (the goals' reference); ``shaped`` the
+        echo bot in this configuration's shape (as many webhook workers), if it has one."""
+        ratio = "" if echo is None else self.ratios(echo, "echo")
+        if shaped is not None:
+            ratio += self.ratios(shaped, f"echo{len(shaped.peak_mb)}")
         rss = "+".join(f"{m:.0f}" for m in self.peak_mb)
         return (
             f"{self.label:24} {self.rate:6.1f} upd/s  p50 {self.quantile(50):6.0f} "
@@ -140,26 +145,28 @@ def send_rate(standin: BotApiStandIn, watch: Watch) -> tuple[float, float]:
     return sends / busy if busy else 0.0, busy
 
 
-async def run_echo(citizens: int, folder: Path) -> Result:
+async def run_echo(citizens: int, folder: Path, processes: int = 1) -> Result:
     folder.mkdir(parents=True, exist_ok=True)
     async with BotApiStandIn(token=TOKEN, profile="telegram") as standin:
         watch = Watch(standin)
-        proc = await echo_bot(standin, folder / "echo.log")
+        procs = await echo_bot(standin, folder, processes)
         try:
-            await proc.ready_polling(standin)
             people = [standin.person(FIRST_CITIZEN + i, f"شهروند{i}") for i in range(citizens)]
-            proc.mark()
+            for proc in procs:
+                proc.mark()
             started = time.monotonic()
             done = await asyncio.gather(
                 *(echo_journey(watch, p, JOURNEY_UPDATES) for p in people), return_exceptions=True
             )
             seconds = time.monotonic() - started
-            cpu = proc.cpu_ms()
-            peak = proc.peak_mb()
+            cpu = sum(p.cpu_ms() for p in procs)
+            peaks = [p.peak_mb() for p in procs]
         finally:
-            await proc.stop()
+            for proc in procs:
+                await proc.stop()
     failed = sum(isinstance(d, BaseException) for d in done)
-    return result("echo (bare PTB)", watch, standin, seconds, cpu, [peak], failed, proc)
+    label = "echo (bare PTB)" if processes == 1 else f"echo, {processes} webhook workers"
+    return result(label, watch, standin, seconds, cpu, peaks, failed, *procs)
 
 
 def result(
@@ -283,9 +290,15 @@ async def main() -> None:
         folder = Path(tmp)
         for round_ in range(args.repeat):
             echo = None
+            shaped: dict[int, Result] = {}
             if not args.no_echo:
                 echo = await run_echo(args.citizens, folder / f"echo-{round_}")
                 print(echo.line(None), flush=True)
+                for processes in sorted(set(args.processes) - {1}):
+                    shaped[processes] = await run_echo(
+                        args.citizens, folder / f"echo{processes}-{round_}", processes
+                    )
+                    print(shaped[processes].line(echo), flush=True)
             for kind in args.database:
                 for processes in args.processes:
                     res = await run_bot(
@@ -293,7 +306,7 @@ async def main() -> None:
                         folder / f"{kind}{processes}-{round_}",  # fresh: update ids restart
                         args.profile and args.profile / f"{kind}{processes}-{round_}",
                     )  # fmt: skip
-                    print(res.line(echo), flush=True)
+                    print(res.line(echo, shaped.get(processes)), flush=True)
     print(f"after: {_load()}")
 
 

@@ -253,14 +253,29 @@ async def skedbot(
     return procs
 
 
-async def echo_bot(standin: BotApiStandIn, log: Path) -> BotProcess:
-    """The bare echo bot as its own process (``bench/e2e_echo.py``)."""
+async def echo_bot(standin: BotApiStandIn, folder: Path, processes: int = 1) -> list[BotProcess]:
+    """The bare echo bot (``bench/e2e_echo.py``): one polling process, or ``processes``
+    webhook workers behind the stand-in's round robin, ready for traffic."""
     echo = Path(__file__).with_name("e2e_echo.py")
-    args = [sys.executable, str(echo), standin.base_url, standin.base_file_url]
     env = {**_base_env(standin), "E2E_TOKEN": standin.token}
-    proc = BotProcess(args, env, log)
-    await proc.start()
-    return proc
+    base = [sys.executable, str(echo), standin.base_url, standin.base_file_url]
+    if processes == 1:
+        proc = BotProcess(base, env, folder / "echo.log")
+        await proc.start()
+        await proc.ready_polling(standin)
+        return [proc]
+    procs = []
+    for i in range(processes):
+        port = free_port()
+        args = [*base, "webhook", str(port), "/echo"]
+        proc = BotProcess(args, env, folder / f"echo-{i}.log", port)
+        await proc.start()
+        procs.append(proc)
+    async with aiohttp.ClientSession() as http:
+        for proc in procs:
+            await proc.ready_webhook(http)
+    standin.deliver_to([f"http://127.0.0.1:{p.port}/echo" for p in procs])
+    return procs
 
 
 if __name__ == "__main__":
