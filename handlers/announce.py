@@ -19,6 +19,7 @@ from typing import Any
 import telegram
 from telegram import InputFile, InputMediaDocument, InputMediaPhoto
 from telegram.error import BadRequest
+from tortoise.models import Model
 
 from handlers import texts
 from handlers.delivery import MESSAGE, message_payload, sender, subject_of
@@ -209,7 +210,10 @@ async def queue_announcement(request: ServiceRequest, messenger: str, chat_id: i
     if chat_id is None:
         log.info("no operator chat on %s: request %s not announced", messenger, request.id)
         return
-    await request.fetch_related("service", "citizen")
+    # the filing passes the request as created, its service and citizen in hand
+    unloaded = [n for n in ("service", "citizen") if not isinstance(getattr(request, n), Model)]
+    if unloaded:
+        await request.fetch_related(*unloaded)
     key = f"announce:{request.id}"
     text = announcement_text(request, messenger)
     await outbox.enqueue(

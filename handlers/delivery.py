@@ -72,13 +72,14 @@ def sender(kind: str) -> Callable[[Sender], Sender]:
 
 
 async def subject_of[M: Model](row: OutboxMessage, model: type[M], *related: str) -> M:
-    """The ``model`` row this outbox row is about (its ``ref``), ``related`` prefetched.
+    """The ``model`` row this outbox row is about (its ``ref``), with the rows it points to
+    (``related``: foreign keys, ``a__b`` for a chain) joined in the same statement.
 
     A sender renders from the database at send time, so it shows what is true now; if the
     subject was deleted since the row was written, the row can never be sent.
     """
     query = model.get_or_none(id=row.ref or 0)
-    subject = await (query.prefetch_related(*related) if related else query)
+    subject = await (query.select_related(*related) if related else query)
     if subject is None:
         raise Undeliverable(f"{model._meta.db_table} {row.ref} gone")
     return subject

@@ -62,7 +62,7 @@ async def _list_markup(citizen: Citizen) -> InlineKeyboardMarkup | None:
         await ServiceRequest.filter(citizen=citizen)
         .order_by("-id")
         .limit(50)
-        .prefetch_related("service")
+        .select_related("service")
     )
     if not requests:
         return None
@@ -160,7 +160,7 @@ async def answer_code(update: Update, context: Context, code: str | None) -> Non
             return
         request = await ServiceRequest.get_or_none(
             tracking_code=code, citizen=citizen
-        ).prefetch_related("service")
+        ).select_related("service")
         if request is None:
             await send(update, context, texts.TRACK_NOT_FOUND.format(code=fa(code)))
         else:

@@ -34,10 +34,8 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from tortoise import fields
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models import clock, rawsql
 
@@ -123,25 +121,49 @@ async def enqueue(
     Returns None when a row with the same ``dedup_key`` exists already (enqueued by this or
     another process): the message is owed once.
     """
-    if dedup_key is not None and await OutboxMessage.exists(dedup_key=dedup_key):
-        return None
-    fields_ = {
-        "messenger": messenger,
-        "chat_id": chat_id,
-        "kind": kind,
-        "payload": payload or {},
-        "ref": ref,
-        "priority": int(priority),
-        "dedup_key": dedup_key,
-        "not_before": clock.now(),
-    }
+    row = OutboxMessage(
+        messenger=messenger,
+        chat_id=chat_id,
+        kind=kind,
+        payload=payload or {},
+        ref=ref,
+        priority=int(priority),
+        dedup_key=dedup_key,
+        not_before=clock.now(),
+    )
     if dedup_key is None:
-        return await OutboxMessage.create(**fields_)
-    try:  # a savepoint, so a lost race does not abort the caller's transaction
-        async with in_transaction():
-            return await OutboxMessage.create(**fields_)
-    except IntegrityError:
+        await row.save()
+        return row
+    return await _insert_once(row)
+
+
+async def _insert_once(row: OutboxMessage) -> OutboxMessage | None:
+    """``row`` written unless its ``dedup_key`` is taken, in one statement.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` neither raises nor aborts the caller's transaction
+    on a taken key, so no look first and no savepoint (four round trips before, one now:
+    notices to the operator group are enqueued on most filings)."""
+    meta = OutboxMessage._meta
+    columns = [c for c in meta.db_fields if c != meta.db_pk_column]
+    values = [
+        meta.fields_map[meta.fields_db_projection_reverse[c]].to_db_value(
+            getattr(row, meta.fields_db_projection_reverse[c]), row
+        )
+        for c in columns
+    ]
+    names = ",".join(f'"{c}"' for c in columns)
+    marks = ",".join("?" * len(columns))
+    found = await rawsql.rows(
+        OutboxMessage,
+        f'INSERT INTO "outbox" ({names}) VALUES ({marks})'
+        f' ON CONFLICT ("dedup_key") DO NOTHING RETURNING "{meta.db_pk_column}"',
+        values,
+    )
+    if not found:
         return None
+    row.pk = found[0][meta.db_pk_column]
+    row._saved_in_db = True
+    return row
 
 
 def due(now: datetime):  # type: ignore[no-untyped-def]
