@@ -56,9 +56,11 @@ class Citizen(Model):
         found = await rawsql.first(cls, '"messenger"=? AND "user_id"=?', [messenger, user_id])
         if found is not None:
             return found
-        citizen, _ = await cls.get_or_create(
-            messenger=messenger,
-            user_id=user_id,
-            defaults={"chat_id": chat_id, "first_name": first_name[:128]},
+        # first contact, in a burst the common case: one INSERT (a transaction with a look
+        # and an insert before); another process that wrote them meanwhile wins
+        citizen = cls(
+            messenger=messenger, user_id=user_id, chat_id=chat_id, first_name=first_name[:128]
         )
-        return citizen
+        if await rawsql.insert_unless_taken(citizen, "messenger", "user_id"):
+            return citizen
+        return await cls.of(messenger, user_id, chat_id, first_name)  # theirs, read now

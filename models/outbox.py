@@ -134,36 +134,9 @@ async def enqueue(
     if dedup_key is None:
         await row.save()
         return row
-    return await _insert_once(row)
-
-
-async def _insert_once(row: OutboxMessage) -> OutboxMessage | None:
-    """``row`` written unless its ``dedup_key`` is taken, in one statement.
-
-    ``INSERT … ON CONFLICT DO NOTHING`` neither raises nor aborts the caller's transaction
-    on a taken key, so no look first and no savepoint (four round trips before, one now:
-    notices to the operator group are enqueued on most filings)."""
-    meta = OutboxMessage._meta
-    columns = [c for c in meta.db_fields if c != meta.db_pk_column]
-    values = [
-        meta.fields_map[meta.fields_db_projection_reverse[c]].to_db_value(
-            getattr(row, meta.fields_db_projection_reverse[c]), row
-        )
-        for c in columns
-    ]
-    names = ",".join(f'"{c}"' for c in columns)
-    marks = ",".join("?" * len(columns))
-    found = await rawsql.rows(
-        OutboxMessage,
-        f'INSERT INTO "outbox" ({names}) VALUES ({marks})'
-        f' ON CONFLICT ("dedup_key") DO NOTHING RETURNING "{meta.db_pk_column}"',
-        values,
-    )
-    if not found:
-        return None
-    row.pk = found[0][meta.db_pk_column]
-    row._saved_in_db = True
-    return row
+    # one statement: a taken key neither raises nor aborts the caller's transaction, so no
+    # look first and no savepoint (notices to the operator group go on most filings)
+    return row if await rawsql.insert_unless_taken(row, "dedup_key") else None
 
 
 def due(now: datetime):  # type: ignore[no-untyped-def]

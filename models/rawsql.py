@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
-__all__ = ["dialect", "execute", "first", "rows"]
+__all__ = ["dialect", "execute", "first", "insert_unless_taken", "rows"]
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -75,3 +75,29 @@ async def rows(model: type[Model], sql: str, values: list[Any]) -> list[dict[str
     """Run a statement that returns rows (a SELECT, or a write with RETURNING) as dicts."""
     db, dialect = _db(model, write=not sql.lstrip().upper().startswith("SELECT"))
     return await db.execute_query_dict(_for(dialect, sql), values)
+
+
+async def insert_unless_taken(row: Model, *key: str) -> bool:
+    """Write the unsaved ``row`` unless its unique ``key`` (columns) is taken; whether it was.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING`` instead of a look and an insert in a
+    savepoint: a taken key neither raises nor aborts the caller's transaction. Values go
+    through each field's ``to_db_value``, as Tortoise's own insert does (defaults,
+    ``auto_now_add``); on success ``row`` has its primary key and counts as saved."""
+    meta = row._meta
+    columns = [c for c in meta.db_fields if c != meta.db_pk_column]
+    names = [meta.fields_db_projection_reverse[c] for c in columns]
+    values = [meta.fields_map[n].to_db_value(getattr(row, n), row) for n in names]
+    found = await rows(
+        type(row),
+        f'INSERT INTO "{meta.db_table}" ({",".join(f'"{c}"' for c in columns)})'
+        f" VALUES ({','.join('?' * len(columns))})"
+        f" ON CONFLICT ({','.join(f'"{c}"' for c in key)}) DO NOTHING"
+        f' RETURNING "{meta.db_pk_column}"',
+        values,
+    )
+    if not found:
+        return False
+    row.pk = found[0][meta.db_pk_column]
+    row._saved_in_db = True
+    return True
