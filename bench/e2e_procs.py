@@ -243,14 +243,19 @@ async def skedbot(
     if processes == 1:
         await procs[0].ready_polling(standin)
     else:
-        async with aiohttp.ClientSession() as http:
-            for proc in procs:
-                await proc.ready_webhook(http)
-        standin.deliver_to(
-            [f"http://127.0.0.1:{p.port}" + webhook_path("telegram", SECRET) for p in procs],
-            secret_token=SECRET,
-        )
+        await _round_robin(standin, procs, webhook_path("telegram", SECRET), SECRET)
     return procs
+
+
+async def _round_robin(
+    standin: BotApiStandIn, procs: list[BotProcess], path: str, secret: str | None = None
+) -> None:
+    """Once every webhook worker answers its health check, the stand-in posts updates to
+    them in turn."""
+    async with aiohttp.ClientSession() as http:
+        for proc in procs:
+            await proc.ready_webhook(http)
+    standin.deliver_to([f"http://127.0.0.1:{p.port}{path}" for p in procs], secret_token=secret)
 
 
 async def echo_bot(standin: BotApiStandIn, folder: Path, processes: int = 1) -> list[BotProcess]:
@@ -271,10 +276,7 @@ async def echo_bot(standin: BotApiStandIn, folder: Path, processes: int = 1) -> 
         proc = BotProcess(args, env, folder / f"echo-{i}.log", port)
         await proc.start()
         procs.append(proc)
-    async with aiohttp.ClientSession() as http:
-        for proc in procs:
-            await proc.ready_webhook(http)
-    standin.deliver_to([f"http://127.0.0.1:{p.port}/echo" for p in procs])
+    await _round_robin(standin, procs, "/echo")
     return procs
 
 
