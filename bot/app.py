@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 
 BOT_INTENTS = ("track", "none")
 """Intents that are not services: their words come from the catalog file, not the database."""
+YOUNG_COLLECTION_EVERY = 10_000
+"""Allocations (less deallocations) between two of the cyclic collector's young collections
+in a bot process (Python's default is 700; see :func:`shared_resources`)."""
 
 
 @dataclass(slots=True)
@@ -113,6 +116,11 @@ async def shared_resources(
     # Frozen, the collector stops re-walking them in every full collection, which would
     # otherwise land as a multi-millisecond pause inside some citizen's match().
     gc.freeze()
+    # A young collection walks the objects of the updates in flight, not the garbage (that
+    # is freed by reference counting): every 10,000 allocations instead of Python's 700
+    # walks them a fourteenth as often. bench/e2e.py, two workers: 4% less CPU per update on
+    # SQLite, 1.5% on PostgreSQL; peak memory unchanged (README, "Benchmarks").
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, 10, 10)
     return SharedResources(
         matcher=matcher,
         matcher_version=version,
