@@ -72,9 +72,10 @@ def _sql(dialect: str) -> str:
         for alias, model in _TABLES
         for column in model._meta.db_fields
     )
+    dialog, citizen, service = (model._meta.db_table for _, model in _TABLES)
     return (
         f"SELECT {columns} FROM (SELECT 1 AS one) AS one"
-        ' LEFT JOIN "dialog_state" AS d ON d."messenger"=? AND d."user_id"=?'
-        ' LEFT JOIN "citizen" AS c ON c."messenger"=? AND c."user_id"=?'
-        f' LEFT JOIN "service" AS s ON s."code"={named} AND s."active"=?'
+        f' LEFT JOIN "{dialog}" AS d ON d."messenger"=? AND d."user_id"=?'
+        f' LEFT JOIN "{citizen}" AS c ON c."messenger"=? AND c."user_id"=?'
+        f' LEFT JOIN "{service}" AS s ON s."code"={named} AND s."active"=?'
     )
