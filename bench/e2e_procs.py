@@ -236,8 +236,8 @@ async def skedbot(
             out = profile / f"{command}-{i}.pyisession"
             args = [sys.executable, "-m", "pyinstrument", "-r", "pyisession", "-o", str(out),
                     "-m", "bot", command]  # fmt: skip
-        proc = BotProcess(args, {**env, "SKEDBOT_WEBHOOK_PORT": str(port)}, folder / f"{i}.log")
-        proc.port = port
+        worker_env = {**env, "SKEDBOT_WEBHOOK_PORT": str(port)}
+        proc = BotProcess(args, worker_env, folder / f"{i}.log", port)
         await proc.start()
         procs.append(proc)
     if processes == 1:
