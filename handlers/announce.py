@@ -25,6 +25,7 @@ from handlers import texts
 from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps
 from handlers.operator import desk_view
+from handlers.outgoing import send_text
 from handlers.render import fa, field_value
 from handlers.tagging import tag_keyboard, unplaced_text
 from handlers.texts import apply as apply_texts
@@ -268,10 +269,9 @@ async def send_album(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int 
     if documents and await send_group(bot, deps_, row.chat_id, documents, captions, as_photos):
         return None
     missing = len(ids)
-    sent = await bot.send_message(
-        row.chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(missing))
+    return await send_text(
+        bot, row.chat_id, otexts.REQUEST_DOCUMENTS_MISSING.format(count=fa(missing))
     )
-    return sent.message_id
 
 
 @sender(ANNOUNCE_STATUS)
@@ -279,8 +279,7 @@ async def send_status_message(bot: telegram.Bot, deps_: Deps, row: OutboxMessage
     """The status buttons, rendered when sent: they show the request's status of now."""
     request = await subject_of(row, ServiceRequest, "service")
     text, markup = await desk_view(request)
-    sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
-    return sent.message_id
+    return await send_text(bot, row.chat_id, text, markup)
 
 
 async def status_message_id(request_id: int) -> int | None:

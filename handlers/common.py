@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, CallbackFeature, RowArg
 from handlers.deps import deps
+from handlers.outgoing import send_text
 from models.citizen import Citizen
 from models.followup import own_request
 from models.request import ServiceRequest
@@ -135,7 +136,7 @@ async def send(update: Update, context: Context, text: str, reply_markup=None) -
     chat = update.effective_chat
     if chat is None:
         raise NotForUs("no chat to answer in")
-    await context.bot.send_message(chat.id, text, reply_markup=reply_markup)
+    await send_text(context.bot, chat.id, text, reply_markup)
 
 
 async def send_main_menu(update: Update, context: Context, text: str = texts.MAIN_MENU) -> None:

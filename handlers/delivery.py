@@ -23,10 +23,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import telegram
-from telegram import InlineKeyboardMarkup
 from tortoise.models import Model
 
 from handlers.deps import Deps
+from handlers.outgoing import send_text
 from models.outbox import OutboxMessage
 
 __all__ = [
@@ -93,16 +93,6 @@ def message_payload(text: str, markup: Any = None) -> dict[str, Any]:
     return payload
 
 
-def _markup(data: dict[str, Any] | None) -> Any:
-    if not data:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    return telegram.ReplyKeyboardMarkup.de_json(data, None)
-
-
 @sender(MESSAGE)
 async def send_plain(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> int | None:
-    markup = _markup(row.payload.get("reply_markup"))
-    sent = await bot.send_message(row.chat_id, row.payload["text"], reply_markup=markup)
-    return sent.message_id
+    return await send_text(bot, row.chat_id, row.payload["text"], row.payload.get("reply_markup"))

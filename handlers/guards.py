@@ -37,6 +37,7 @@ from handlers.common import Context, NotForUs, query_of
 from handlers.deps import deps
 from handlers.incidents import INC
 from handlers.operator import DESK, OP
+from handlers.outgoing import send_text
 from handlers.sla.pick import OPDOC
 from handlers.tagging import TAG
 from models.dialog import StaleDialog
@@ -78,7 +79,7 @@ async def flood_check(update: Update, context: Context) -> None:
 
 async def send_flood_notice(bot: Bot, chat_id: int) -> None:
     """The slow-down notice (its update or the one that carries it decides when)."""
-    await bot.send_message(chat_id, texts.FLOOD)
+    await send_text(bot, chat_id, texts.FLOOD)
 
 
 async def private_only(update: Update, context: Context) -> None:
@@ -107,7 +108,7 @@ async def ignore_edits(update: Update, context: Context) -> None:
         return
     chat = update.effective_chat
     if chat is not None and chat.type == chat.PRIVATE:
-        await context.bot.send_message(chat.id, texts.EDIT_IGNORED)
+        await send_text(context.bot, chat.id, texts.EDIT_IGNORED)
     raise ApplicationHandlerStop
 
 
@@ -154,7 +155,7 @@ async def on_error(update: object, context: Context) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text)
+        await send_text(context.bot, update.effective_chat.id, text)
     except Exception:  # the messenger itself is failing; the log above says enough
         log.warning("could not tell the citizen about the failure")
 

@@ -29,6 +29,7 @@ from handlers.delivery import MESSAGE, Undeliverable, message_payload, sender, s
 from handlers.deps import Deps, deps
 from handlers.desk import actor_of, staff_check
 from handlers.outages import area_names
+from handlers.outgoing import edit_text, send_text
 from handlers.render import fa
 from handlers.texts import outages as texts
 from models import clock, outbox
@@ -106,11 +107,9 @@ def _group_keyboard(incident: Incident) -> InlineKeyboardMarkup | None:
 @sender(POST)
 async def send_post(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     incident = await subject_of(row, Incident)
-    sent = await bot.send_message(
-        row.chat_id, _group_text(incident), reply_markup=_group_keyboard(incident)
-    )
-    await Incident.filter(id=incident.id).update(group_message_id=sent.message_id)
-    return sent.message_id
+    message_id = await send_text(bot, row.chat_id, _group_text(incident), _group_keyboard(incident))
+    await Incident.filter(id=incident.id).update(group_message_id=message_id)
+    return message_id
 
 
 @sender(EDIT)
@@ -119,11 +118,12 @@ async def send_edit(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | Non
     if incident.group_message_id is None:
         raise Undeliverable("incident's group message not sent")
     try:
-        await bot.edit_message_text(
+        await edit_text(
+            bot,
+            row.chat_id,
+            incident.group_message_id,
             _group_text(incident),
-            chat_id=row.chat_id,
-            message_id=incident.group_message_id,
-            reply_markup=_group_keyboard(incident),
+            _group_keyboard(incident),
         )
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():

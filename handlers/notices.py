@@ -17,6 +17,7 @@ from tortoise.expressions import F
 from handlers import texts
 from handlers.delivery import sender, subject_of
 from handlers.deps import Deps
+from handlers.outgoing import send_text
 from handlers.render import fa
 from handlers.sla import render as sla_render
 from handlers.texts import notices
@@ -66,7 +67,7 @@ async def send_status_notice(bot: telegram.Bot, deps: Deps, row: OutboxMessage) 
             code=fa(request.tracking_code), service=request.service.title, days=fa(sla.wait_days())
         )
     try:
-        sent = await bot.send_message(row.chat_id, text, reply_markup=markup)
+        message_id = await send_text(bot, row.chat_id, text, markup)
     except Forbidden:
         await StatusEvent.filter(id=event.id).update(delivered_at=clock.now())
         raise
@@ -74,4 +75,4 @@ async def send_status_notice(bot: telegram.Bot, deps: Deps, row: OutboxMessage) 
         await StatusEvent.filter(id=event.id).update(attempts=F("attempts") + 1)
         raise
     await StatusEvent.filter(id=event.id).update(delivered_at=clock.now())
-    return sent.message_id
+    return message_id

@@ -37,6 +37,7 @@ from handlers.common import (
 )
 from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps, deps
+from handlers.outgoing import send_text
 from handlers.render import fa
 from handlers.tagging import tag_keyboard
 from handlers.texts import operator as otexts
@@ -306,9 +307,9 @@ async def header_text(relay: Relay) -> str:
 @sender(RELAY_HEADER)
 async def send_header(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int | None:
     relay = await subject_of(row, Relay)
-    sent = await bot.send_message(row.chat_id, await header_text(relay))
-    await Relay.filter(id=relay.id).update(header_message_id=sent.message_id)
-    return sent.message_id
+    message_id = await send_text(bot, row.chat_id, await header_text(relay))
+    await Relay.filter(id=relay.id).update(header_message_id=message_id)
+    return message_id
 
 
 @sender(RELAY_COPY)
@@ -332,8 +333,7 @@ async def send_reply(bot: telegram.Bot, deps_: Deps, row: OutboxMessage) -> int 
     item = await subject_of(row, RelayMessage)
     if item.kind == "text":
         text = f"{rtexts.ANSWER_LABEL}\n{row.payload.get('text', '')}"
-        sent = await bot.send_message(row.chat_id, text)
-        message_id = sent.message_id
+        message_id = await send_text(bot, row.chat_id, text)
     else:
         caption = row.payload.get("caption") or ""
         label = f"{rtexts.ANSWER_LABEL}\n{caption}".strip()

@@ -22,6 +22,7 @@ from handlers.apply.turn import Turn, ask, forward, refuse
 from handlers.callbacks import RowArg
 from handlers.common import Context, send, sender_of
 from handlers.deps import deps
+from handlers.outgoing import edit_text, send_text
 from handlers.render import fa
 from handlers.texts import apply as texts
 from models.application import MAX_FILES_PER_DOCUMENT, Step
@@ -171,9 +172,9 @@ async def _keep_file(
     text = texts.RECEIVED.format(what=what, n=fa(total), title=title, next=texts.BTN_NEXT)
     _, chat = sender_of(update)
     buttons = receipt_buttons(turn.state, step)
-    sent = await context.bot.send_message(chat.id, text, reply_markup=buttons)
+    sent = await send_text(context.bot, chat.id, text, buttons)
     if group is not None:
-        await show_album(context, turn.state, step, group, sent.message_id)
+        await show_album(context, turn.state, step, group, sent)
 
 
 def receipt_buttons(state: DialogState, step: Step) -> Any:
@@ -235,11 +236,12 @@ async def show_album(
             next=texts.BTN_NEXT,
         )
         try:
-            await context.bot.edit_message_text(
+            await edit_text(
+                context.bot,
+                current.chat_id,
+                album.message_id,
                 text,
-                chat_id=current.chat_id,
-                message_id=album.message_id,
-                reply_markup=receipt_buttons(current, step),
+                receipt_buttons(current, step),
             )
         except TelegramError as error:
             log.info("album receipt not edited: %s", type(error).__name__)

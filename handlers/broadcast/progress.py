@@ -17,6 +17,7 @@ from handlers import keyboards
 from handlers.broadcast.access import BC
 from handlers.delivery import MESSAGE, message_payload, sender, subject_of
 from handlers.deps import Deps
+from handlers.outgoing import edit_text
 from handlers.render import fa
 from handlers.texts import broadcast as texts
 from models import broadcast as model
@@ -123,10 +124,7 @@ async def send_progress(bot: telegram.Bot, deps: Deps, row: OutboxMessage) -> in
         return None
     text = progress_text(b, await model.progress(b), clock.now())
     try:
-        await bot.edit_message_text(
-            text, chat_id=b.admin_chat_id, message_id=b.progress_message_id,
-            reply_markup=controls(b),
-        )  # fmt: skip
+        await edit_text(bot, b.admin_chat_id, b.progress_message_id, text, controls(b))
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise  # the dispatcher gives it up (and logs it)

@@ -8,6 +8,7 @@ from telegram import InputFile
 
 from handlers.delivery import Postponed, Undeliverable, sender, subject_of
 from handlers.deps import Deps
+from handlers.outgoing import send_text
 from handlers.texts import broadcast as texts
 from models import broadcast as model
 from models.broadcast import Broadcast, BroadcastState
@@ -25,7 +26,7 @@ async def send_to(bot: telegram.Bot, deps_: Deps, b: Broadcast, chat_id: int) ->
     """Send broadcast ``b`` to one chat; a photo is uploaded once per messenger, then reused."""
     text = citizen_text(b.text)
     if not b.photo_path:
-        return (await bot.send_message(chat_id, text)).message_id
+        return await send_text(bot, chat_id, text)
     file_id = b.photo_ids.get(deps_.messenger)
     if file_id:
         return (await bot.send_photo(chat_id, file_id, caption=text)).message_id

@@ -18,6 +18,7 @@ from handlers.callbacks import CallbackFeature, RowArg
 from handlers.common import Context, citizen_of, message_of, query_of, send, send_main_menu
 from handlers.delivery import sender, subject_of
 from handlers.deps import Deps, deps
+from handlers.outgoing import send_text
 from handlers.render import fa
 from handlers.texts import sla as texts
 from models.dialog import DialogState
@@ -48,12 +49,12 @@ def rate_keyboard(request_id: int) -> InlineKeyboardMarkup:
 @sender(RATE_ASK)
 async def send_rating_question(bot: telegram.Bot, d: Deps, row: OutboxMessage) -> int | None:
     request = await subject_of(row, ServiceRequest, "service")
-    sent = await bot.send_message(
+    return await send_text(
+        bot,
         row.chat_id,
         texts.RATE_ASK.format(code=fa(request.tracking_code), service=request.service.title),
-        reply_markup=rate_keyboard(request.id),
+        rate_keyboard(request.id),
     )
-    return sent.message_id
 
 
 def _group(context: Context) -> tuple[str, int] | None:

@@ -32,6 +32,7 @@ from handlers.common import (
 )
 from handlers.delivery import Undeliverable, sender, subject_of
 from handlers.deps import Deps, deps
+from handlers.outgoing import edit_text
 from handlers.render import fa
 from handlers.sla.render import DOCS
 from handlers.texts import sla as texts
@@ -222,11 +223,12 @@ async def edit_status_message(bot: telegram.Bot, d: Deps, row: OutboxMessage) ->
     if message_id is None:
         raise Undeliverable("no status message to edit")
     try:
-        await bot.edit_message_text(
+        await edit_text(
+            bot,
+            row.chat_id,
+            message_id,
             operator.status_text(request),
-            chat_id=row.chat_id,
-            message_id=message_id,
-            reply_markup=operator.status_keyboard(request),
+            operator.status_keyboard(request),
         )
     except BadRequest as exc:
         if d.is_rate_limit(exc.message):
