@@ -62,6 +62,7 @@ class DeskAction(Model):
 
     class Meta:
         table = "desk_action"
+        indexes = (("request_id",),)  # a request's history; its erasure
 
 
 async def record(

@@ -70,6 +70,7 @@ class IncidentReport(Model):
 
     class Meta:
         table = "incident_report"
+        indexes = (("incident_id",), ("citizen_id",))  # who to tell; a citizen's erasure
 
 
 async def _join(key: str, now: datetime) -> Incident | None:

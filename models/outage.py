@@ -93,6 +93,7 @@ class AreaSubscription(Model):
     class Meta:
         table = "area_subscription"
         unique_together = (("citizen", "area"),)
+        indexes = (("area",),)  # an area's subscribers, told of its outages
 
 
 # --------------------------------------------------------------------------- import

@@ -20,9 +20,10 @@ from functools import cache, lru_cache
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.indexes import Index
 from tortoise.models import Model
 
-__all__ = ["dialect", "execute", "first", "insert_unless_taken", "rows"]
+__all__ = ["WhereIndex", "dialect", "execute", "first", "insert_unless_taken", "rows"]
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -101,3 +102,22 @@ async def insert_unless_taken(row: Model, *key: str) -> bool:
     row.pk = found[0][meta.db_pk_column]
     row._saved_in_db = True
     return True
+
+
+class WhereIndex(Index):
+    """A partial index: only the rows matching ``where``, SQL that SQLite and PostgreSQL both
+    read (Tortoise's ``PartialIndex`` writes equality conditions only).
+
+    It serves a query whose WHERE holds ``where`` word for word, which is how both
+    databases prove the query needs no other rows; so the query is written here as SQL too,
+    next to the model, from the same string. For a poll of the few rows of a big table that
+    are owed something (their ``where``), it reads those rows, not the table."""
+
+    def __init__(self, *, fields: list[str], name: str, where: str) -> None:
+        super().__init__(fields=fields, name=name)
+        self.where = where
+        self.extra = f" WHERE {where}"
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        path, args, kwargs = super().deconstruct()
+        return path, args, {**kwargs, "where": self.where}

@@ -66,7 +66,7 @@ class Relay(Model):
 
     class Meta:
         table = "relay"
-        indexes = (("citizen_id", "open"),)
+        indexes = (("citizen_id", "open"), ("request_id",))
 
 
 class RelayMessage(Model):
@@ -87,7 +87,7 @@ class RelayMessage(Model):
 
     class Meta:
         table = "relay_message"
-        indexes = (("target_message_id",),)
+        indexes = (("target_message_id",), ("relay_id",))
 
 
 async def open_relay(citizen_id: int) -> Relay | None:

@@ -15,12 +15,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields, timezone
-from tortoise.expressions import F, Subquery
 from tortoise.fields import Now
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from models import clock, outbox, sla
+from models import clock, outbox, rawsql, sla
 from models.logcontext import note_tracking_code
 
 if TYPE_CHECKING:
@@ -42,6 +41,21 @@ __all__ = [
 
 STATUS_NOTICE = "status.notice"
 """Outbox kind of a citizen's notice about one :class:`StatusEvent` (``ref`` = event id)."""
+
+# The two polls every bot process runs each outbox round (every second, and whenever a
+# feature wakes it) read the few rows that are owed something through partial indexes
+# (``rawsql.WhereIndex``), not whole tables that only grow (bench/growth.py). An event's
+# notice is found by its outbox key (unique, so indexed).
+CHANGED_OUTSIDE_WHERE = '"status" <> "announced_status"'
+CHANGED_OUTSIDE = f'SELECT "id" FROM "service_request" WHERE {CHANGED_OUTSIDE_WHERE}'
+UNDELIVERED_WHERE = '"delivered_at" IS NULL'
+UNQUEUED_EVENTS = (
+    'SELECT e."id", r."citizen_id" FROM "status_event" e'
+    ' JOIN "service_request" r ON r."id" = e."request_id"'
+    f' WHERE e.{UNDELIVERED_WHERE} AND NOT EXISTS (SELECT 1 FROM "outbox" o'
+    f' WHERE o."dedup_key" = \'{STATUS_NOTICE}:\' || e."id")'
+    ' ORDER BY e."id" LIMIT ?'
+)
 
 
 class RequestStatus(StrEnum):
@@ -169,6 +183,16 @@ class ServiceRequest(Model):
 
     class Meta:
         table = "service_request"
+        # A citizen's requests; the SLA round's reads by status and a queue's place (status,
+        # service, ids before); the statuses other programs wrote. Without them each reads
+        # the whole table, which only grows (bench/growth.py).
+        indexes = (
+            ("citizen_id",),
+            ("status", "service_id", "id"),
+            rawsql.WhereIndex(
+                fields=["id"], name="idx_service_req_changed", where=CHANGED_OUTSIDE_WHERE
+            ),
+        )
 
     @property
     def is_open(self) -> bool:
@@ -241,6 +265,7 @@ class RequestDocument(Model):
 
     class Meta:
         table = "request_document"
+        indexes = (("request_id",),)  # a request's documents; its erasure
 
 
 class StatusEvent(Model):
@@ -261,6 +286,12 @@ class StatusEvent(Model):
 
     class Meta:
         table = "status_event"
+        indexes = (
+            ("request_id",),  # a request's events
+            rawsql.WhereIndex(
+                fields=["id"], name="idx_status_even_undelivered", where=UNDELIVERED_WHERE
+            ),
+        )
 
     async def mark_delivered(self, when: datetime | None = None) -> None:
         self.delivered_at = when or timezone.now()
@@ -278,10 +309,8 @@ async def record_external_status_changes() -> int:
     write one event, not several. Returns how many were written.
     """
     written = 0
-    changed = await ServiceRequest.filter(status__not=F("announced_status")).values_list(
-        "id", flat=True
-    )
-    for request_id in changed:
+    changed = await rawsql.rows(ServiceRequest, CHANGED_OUTSIDE, [])
+    for request_id in (row["id"] for row in changed):
         async with in_transaction():
             request = await ServiceRequest.select_for_update().get(id=request_id)
             if request.status == request.announced_status:
@@ -334,16 +363,9 @@ async def queue_undelivered_events(limit: int = 200) -> int:
     """Queue a notice for each event a back-office tool inserted straight into
     ``status_event`` (undelivered, and no outbox row yet). The outbox's unique key makes
     several processes doing this at once queue each notice once. Returns how many."""
-    queued = outbox.OutboxMessage.filter(kind=STATUS_NOTICE).values("ref")
-    events = (
-        await StatusEvent.filter(delivered_at__isnull=True)
-        .exclude(id__in=Subquery(queued))
-        .order_by("id")
-        .limit(limit)
-        .values_list("id", "request__citizen_id")
-    )
+    events = await rawsql.rows(StatusEvent, UNQUEUED_EVENTS, [limit])
     written = 0
-    for event_id, citizen_id in events:
+    for event_id, citizen_id in ((row["id"], row["citizen_id"]) for row in events):
         async with in_transaction():
             event = await StatusEvent.get(id=event_id)
             await queue_status_notice(event, citizen_id)

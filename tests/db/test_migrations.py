@@ -33,7 +33,7 @@ async def _sqlite_schema(conn: BaseDBAsyncClient) -> dict[str, Any]:
         indexes = []
         for index in await conn.execute_query_dict(f'PRAGMA index_list("{table}")'):
             cols = await conn.execute_query_dict(f'PRAGMA index_info("{index["name"]}")')
-            indexes.append((index["unique"], tuple(c["name"] for c in cols)))
+            indexes.append((index["unique"], index["partial"], tuple(c["name"] for c in cols)))
         fks = await conn.execute_query_dict(f'PRAGMA foreign_key_list("{table}")')
         schema[table] = {
             "columns": sorted(
@@ -60,6 +60,7 @@ async def _postgres_schema(conn: BaseDBAsyncClient) -> dict[str, Any]:
         """
         SELECT t.relname AS table_name, ix.indisunique AS is_unique,
                ix.indisprimary AS is_primary,
+               coalesce(pg_get_expr(ix.indpred, ix.indrelid), '') AS predicate,
                (SELECT string_agg(a.attname, ',' ORDER BY k.ord)
                   FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
@@ -84,7 +85,7 @@ async def _postgres_schema(conn: BaseDBAsyncClient) -> dict[str, Any]:
                 tuple(str(v) for v in c.values()) for c in columns if c["table_name"] == table
             ),
             "indexes": sorted(
-                (i["is_unique"], i["is_primary"], i["columns"])
+                (i["is_unique"], i["is_primary"], i["columns"], i["predicate"])
                 for i in indexes
                 if i["table_name"] == table
             ),
