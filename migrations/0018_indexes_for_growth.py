@@ -40,6 +40,10 @@ class Migration(migrations.Migration):
             index=Index(fields=['request_id']),
         ),
         ops.AddIndex(
+            model_name='RequestDocument',
+            index=Index(fields=['path']),
+        ),
+        ops.AddIndex(
             model_name='ServiceRequest',
             index=Index(fields=['citizen_id']),
         ),

@@ -265,7 +265,9 @@ class RequestDocument(Model):
 
     class Meta:
         table = "request_document"
-        indexes = (("request_id",),)  # a request's documents; its erasure
+        # a request's documents, its erasure; whether a stored file is still named
+        # (the hourly orphan sweep asks about every file, models.retention)
+        indexes = (("request_id",), ("path",))
 
 
 class StatusEvent(Model):
