@@ -172,9 +172,9 @@ async def _keep_file(
     text = texts.RECEIVED.format(what=what, n=fa(total), title=title, next=texts.BTN_NEXT)
     _, chat = sender_of(update)
     buttons = receipt_buttons(turn.state, step)
-    sent = await send_text(context.bot, chat.id, text, buttons)
+    receipt = await send_text(context.bot, chat.id, text, buttons)
     if group is not None:
-        await show_album(context, turn.state, step, group, sent)
+        await show_album(context, turn.state, step, group, receipt)
 
 
 def receipt_buttons(state: DialogState, step: Step) -> Any:
