@@ -43,6 +43,7 @@ from bot.db import close_db, prepare_database  # noqa: E402
 from handlers.track import queue_position  # noqa: E402
 from models.request import (  # noqa: E402
     CHANGED_OUTSIDE,
+    NOTICE_KEY_PREFIX,
     OPEN_STATUSES,
     STATUS_NOTICE,
     UNQUEUED_EVENTS,
@@ -97,7 +98,7 @@ FILL = [
     f"""INSERT INTO outbox (messenger, chat_id, kind, ref, payload, priority, dedup_key, status,
                             not_before, attempts, last_error, created_at, finished_at)
        SELECT 'telegram', 1, '{STATUS_NOTICE}', e.id, '{{}}'::jsonb, 1,
-              '{STATUS_NOTICE}:' || e.id, 'sent', e.created_at, 1, '', e.created_at,
+              '{NOTICE_KEY_PREFIX}' || e.id, 'sent', e.created_at, 1, '', e.created_at,
               e.created_at
        FROM status_event e""",
     """INSERT INTO outbox (messenger, chat_id, kind, ref, payload, priority, dedup_key, status,

@@ -41,5 +41,10 @@ async def edit_text(
     bot: Bot, chat_id: int, message_id: int, text: str, reply_markup: Markup = None
 ) -> None:
     """Replace the text (and keyboard) of message ``message_id`` in ``chat_id``."""
-    data = {"chat_id": chat_id, "message_id": message_id, "text": text}
-    await bot._post("editMessageText", {**data, "reply_markup": reply_markup})
+    data = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "text": text,
+        "reply_markup": reply_markup,
+    }
+    await bot._post("editMessageText", data)  # None values are dropped by _post

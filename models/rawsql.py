@@ -109,8 +109,8 @@ class WhereIndex(Index):
     read (Tortoise's ``PartialIndex`` writes equality conditions only).
 
     It serves a query whose WHERE holds ``where`` word for word, which is how both
-    databases prove the query needs no other rows; so the query is written here as SQL too,
-    next to the model, from the same string. For a poll of the few rows of a big table that
+    databases prove the query needs no other rows; so that query is hand-written SQL too,
+    built from the same string next to the model. For a poll of the few rows of a big table that
     are owed something (their ``where``), it reads those rows, not the table."""
 
     def __init__(self, *, fields: list[str], name: str, where: str) -> None:

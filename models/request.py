@@ -27,8 +27,11 @@ if TYPE_CHECKING:
     from models.service import Service
 
 __all__ = [
+    "CHANGED_OUTSIDE",
+    "NOTICE_KEY_PREFIX",
     "STATUS_NOTICE",
     "TRANSITIONS",
+    "UNQUEUED_EVENTS",
     "IllegalTransition",
     "RequestDocument",
     "RequestStatus",
@@ -41,6 +44,8 @@ __all__ = [
 
 STATUS_NOTICE = "status.notice"
 """Outbox kind of a citizen's notice about one :class:`StatusEvent` (``ref`` = event id)."""
+NOTICE_KEY_PREFIX = f"{STATUS_NOTICE}:"
+"""A notice's outbox dedup key is this and its event's id (one notice per event)."""
 
 # The two polls every bot process runs each outbox round (every second, and whenever a
 # feature wakes it) read the few rows that are owed something through partial indexes
@@ -53,7 +58,7 @@ UNQUEUED_EVENTS = (
     'SELECT e."id", r."citizen_id" FROM "status_event" e'
     ' JOIN "service_request" r ON r."id" = e."request_id"'
     f' WHERE e.{UNDELIVERED_WHERE} AND NOT EXISTS (SELECT 1 FROM "outbox" o'
-    f' WHERE o."dedup_key" = \'{STATUS_NOTICE}:\' || e."id")'
+    f' WHERE o."dedup_key" = \'{NOTICE_KEY_PREFIX}\' || e."id")'
     ' ORDER BY e."id" LIMIT ?'
 )
 
@@ -357,7 +362,7 @@ async def queue_status_notice(event: StatusEvent, citizen_id: int) -> None:
         citizen.chat_id,
         STATUS_NOTICE,
         ref=event.id,
-        dedup_key=f"{STATUS_NOTICE}:{event.id}",
+        dedup_key=f"{NOTICE_KEY_PREFIX}{event.id}",
     )
 
 
