@@ -32,7 +32,15 @@ from tests.e2e.test_apply import (
     unthrottled,  # noqa: F401
 )
 from tests.e2e.test_delivery import until_outbox_empty
-from tests.e2e.test_operator import announce, eventually, labels, make_request, operator
+from tests.e2e.test_operator import (
+    MOBILE,
+    NATIONAL_CODE,
+    announce,
+    eventually,
+    labels,
+    make_request,
+    operator,
+)
 
 
 async def sla_request(harness, user_id: int = 1001, code: str = "meter-replacement", **kw):
@@ -168,6 +176,36 @@ async def test_termination_after_a_reminder(harness) -> None:
     harness.workers.wake()
     await asyncio.sleep(0.3)
     assert len(citizen.inbox) == 3  # reminded once, closed once
+
+
+async def test_a_bad_row_from_a_tool_leaves_the_other_reminders_alone(harness, caplog) -> None:
+    """A back-office tool clears ``paused_at`` of a request that waits for documents (a row
+    the bot never writes): the round skips that one request, says which in the log (by id,
+    nothing of the citizen's), and the other citizen is still reminded. The round is run
+    here, not only woken, so that one that stops at the bad row fails the test whatever
+    order it reads the rows in."""
+    broken_citizen, citizen = harness.person(1001), harness.person(1002)
+    broken = await sla_request(harness, 1001)
+    request = await sla_request(harness, 1002)
+    for each in (broken, request):
+        await ask_for_documents(each, [{"key": "last-bill", "title": "آخرین قبض برق"}], actor="t")
+    await until_outbox_empty(harness)
+    for person in (broken_citizen, citizen):
+        await person.wait_for_reply()  # the documents notice
+    await ServiceRequest._meta.db.execute_script(
+        f"UPDATE service_request SET paused_at = NULL WHERE id = {broken.id}"
+    )
+
+    travel_working_days(sla.DEFAULT_WAIT_DAYS - 1)  # the day before the last day
+    await sla_round({harness.messenger: harness.app})
+    harness.workers.wake()
+    [reminder] = await citizen.wait_for_reply()
+    assert "یادآوری" in reminder.text and fa(request.tracking_code) in reminder.text
+    await until_outbox_empty(harness)
+    assert len(broken_citizen.inbox) == 1  # the notice only: no reminder from a bad row
+    skipped = [r.getMessage() for r in caplog.records if f"request {broken.id}" in r.getMessage()]
+    assert skipped and all("paused_at" in message for message in skipped)  # said, by id only
+    assert NATIONAL_CODE not in caplog.text and MOBILE not in caplog.text
 
 
 async def test_warnings_once_each_with_two_workers(harness) -> None:
