@@ -183,8 +183,13 @@ def build_application(
         .base_url(base_url or default_base)
         .base_file_url(base_file_url or default_file)
         .rate_limiter(limiter)
-        .request(new_request(client, connection_pool_size=256))
-        .get_updates_request(InboxRequest(processor, new_request(client, connection_pool_size=1)))
+        .request(new_request(client, connection_pool_size=256, timeout=settings.bot_api_timeout))
+        .get_updates_request(
+            InboxRequest(
+                processor,
+                new_request(client, connection_pool_size=1, timeout=settings.bot_api_timeout),
+            )
+        )
         .concurrent_updates(processor)
         .context_types(ContextTypes(context=Context))
         .build()

@@ -16,6 +16,13 @@ processes the budget row gives the next token to the oldest update waiting in an
 Bulk sends are not retried here on a 429: the dispatcher reschedules the row after the
 pause the messenger asked for, and the process keeps sending the others, instead of
 freezing every send of the process for the pause.
+
+A citizen's answer (any call made inside an update's handler) is tried again here on the
+messenger's hiccups — Bale's rate-limit 400, a 5xx, a refused connection, a timeout —
+after a short pause (:data:`HICCUP_PAUSES`); PTB's limiter already does so on a 429. A
+timeout may hide a message that did arrive, so the retry can show it twice: the
+at-least-once window the README documents. What still fails after the last try goes to
+the outbox (``handlers.common.send``), whose dispatcher keeps trying.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
 
 from models.logcontext import current
@@ -61,6 +68,10 @@ MAX_WAIT = 1.0
 """Longest single sleep while waiting for a token (then look again)."""
 RATE_LIMIT_PAUSE = 1.0
 """Pause before a reply refused with a rate-limit answer that names none (Bale) is tried again."""
+HICCUP_PAUSES = (0.5, 1.0)
+"""Pauses before a reply that met a 5xx, a network error or a timeout is tried again: one
+retry each (the messenger's hiccups are short; a longer outage is the outbox's to wait out)."""
+_NOT_MODIFIED = "message is not modified"
 HOLD = 0.05
 """Seconds of the budget a process may take ahead of its sends. At a high rate (the
 stand-in's 1,000/s) one database write then pays for up to 50 sends instead of one, and
@@ -223,21 +234,29 @@ class BudgetLimiter(AIORateLimiter):
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
-        for attempt in range(self.retries + 1):
+        limited = hiccups = 0
+        while True:
             try:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
             except BadRequest as exc:
+                if hiccups and _NOT_MODIFIED in exc.message.lower():
+                    return True  # the edit that timed out did land: nothing is missing
                 # Bale's flood answer is a 400 naming no pause, which AIORateLimiter does not
                 # retry: a citizen's reply would be lost to the apology. Wait, take a new
                 # token (the messenger counted the refused call) and try again.
-                if attempt == self.retries or not self._is_rate_limit(exc):
+                if limited == self.retries or not self._is_rate_limit(exc):
                     raise
+                limited += 1
                 await asyncio.sleep(RATE_LIMIT_PAUSE)
-                if endpoint.lower() in SPENDING:
-                    await self.acquire(priority, update)
-        raise AssertionError("unreachable")  # the loop returns or raises
+            except NetworkError:  # a 5xx, a refused connection, a timeout (not a BadRequest)
+                if hiccups == len(HICCUP_PAUSES):
+                    raise
+                await asyncio.sleep(HICCUP_PAUSES[hiccups])
+                hiccups += 1
+            if endpoint.lower() in SPENDING:
+                await self.acquire(priority, update)
 
     def _is_rate_limit(self, exc: BadRequest) -> bool:
         text = str(exc.message).lower()

@@ -155,6 +155,13 @@ class Settings(BaseSettings):
     http_client: Literal["aiohttp", "httpx"] = Field(
         "aiohttp", description="HTTP client under the Bot API calls: aiohttp or httpx"
     )
+    bot_api_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds a Bot API call may take to connect, to send and to be answered, "
+        "each (uploads get four times as long to send); a call past it counts as timed out "
+        "and is tried again",
+    )
     telegram_rate: float = Field(
         25, description="Messages a second one Telegram bot token may send, all processes together"
     )

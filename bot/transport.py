@@ -123,10 +123,18 @@ class AiohttpRequest(BaseRequest):
             raise
 
 
-def new_request(client: str, *, connection_pool_size: int) -> BaseRequest:
-    """A Bot API transport of the chosen kind (``httpx`` or ``aiohttp``)."""
+def new_request(client: str, *, connection_pool_size: int, timeout: float = 5.0) -> BaseRequest:
+    """A Bot API transport of the chosen kind (``httpx`` or ``aiohttp``): ``timeout`` seconds
+    each to connect, send and be answered, four times that to send an upload (PTB's own
+    defaults are 5 and 20)."""
+    timeouts = {
+        "read_timeout": timeout,
+        "write_timeout": timeout,
+        "connect_timeout": timeout,
+        "media_write_timeout": 4 * timeout,
+    }
     if client == "aiohttp":
-        return AiohttpRequest(connection_pool_size=connection_pool_size)
+        return AiohttpRequest(connection_pool_size=connection_pool_size, **timeouts)
     if client == "httpx":
-        return HTTPXRequest(connection_pool_size=connection_pool_size)
+        return HTTPXRequest(connection_pool_size=connection_pool_size, **timeouts)
     raise ValueError(f"unknown HTTP client {client!r}; expected one of {HTTP_CLIENTS}")

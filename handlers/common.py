@@ -8,17 +8,22 @@ raises :class:`NotForUs`, which the error handler drops quietly. It is input, no
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update, User
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers import keyboards, texts
 from handlers.callbacks import Callback, CallbackFeature, RowArg
+from handlers.delivery import MESSAGE, message_payload
 from handlers.deps import deps
 from handlers.outgoing import send_text
+from models import outbox
 from models.citizen import Citizen
 from models.followup import own_request
+from models.outbox import Priority
 from models.request import ServiceRequest
 from models.service import Service
 from models.visit import Visit
@@ -35,6 +40,8 @@ __all__ = [
     "send_main_menu",
     "sender_of",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -132,11 +139,26 @@ async def pressed_own_request(
 
 
 async def send(update: Update, context: Context, text: str, reply_markup=None) -> None:
-    """Reply in the chat the update came from."""
+    """Reply in the chat the update came from.
+
+    The send budget's limiter already tried again on the messenger's hiccups; a reply that
+    still fails becomes an outbox row at reply priority, so that the dispatcher keeps trying
+    after the messenger is back instead of the citizen's answer being lost."""
     chat = update.effective_chat
     if chat is None:
         raise NotForUs("no chat to answer in")
-    await send_text(context.bot, chat.id, text, reply_markup)
+    try:
+        await send_text(context.bot, chat.id, text, reply_markup)
+    except (NetworkError, RetryAfter) as error:
+        d = deps(context)
+        if isinstance(error, BadRequest) and not d.is_rate_limit(error.message):
+            raise  # our mistake, not a hiccup: sending it again cannot help
+        log.warning("reply not sent (%s); left to the outbox", type(error).__name__)
+        payload = message_payload(text, reply_markup)
+        await outbox.enqueue(
+            d.messenger, chat.id, MESSAGE, payload=payload, priority=Priority.REPLY
+        )
+        d.wake_workers()
 
 
 async def send_main_menu(update: Update, context: Context, text: str = texts.MAIN_MENU) -> None:

@@ -13,7 +13,7 @@ The bot talks to it through PTB's real HTTP stack::
 
 from __future__ import annotations
 
-from bot.standin.core import BotApiStandIn
+from bot.standin.core import TIMEOUT, BotApiStandIn, LateAnswer
 from bot.standin.errors import ApiError, ButtonNotFoundError
 from bot.standin.files import StoredFile
 from bot.standin.person import Person
@@ -24,12 +24,14 @@ __all__ = [
     "BALE",
     "PROFILES",
     "TELEGRAM",
+    "TIMEOUT",
     "ApiCall",
     "ApiError",
     "BotApiStandIn",
     "BotMessage",
     "ButtonNotFoundError",
     "CallbackAnswer",
+    "LateAnswer",
     "Person",
     "Profile",
     "StoredFile",

@@ -42,6 +42,19 @@ class _Fault:
     description: str | None
 
 
+TIMEOUT = 0
+"""A fault ``status`` that is no HTTP status: the call is carried out (the message arrives)
+and its answer held for :attr:`BotApiStandIn.late_answer_seconds`, so the client times out
+without knowing that it arrived — the case that makes a retry show a message twice."""
+
+
+@dataclass(frozen=True)
+class LateAnswer:
+    """What :meth:`BotApiStandIn.take_fault` gives for a :data:`TIMEOUT` fault."""
+
+    seconds: float
+
+
 SEND_METHODS = frozenset(
     {
         "sendmessage",
@@ -107,6 +120,8 @@ class BotApiStandIn:
         self._faults: dict[str, list[_Fault]] = {}
         self._random_faults: _RandomFaults | None = None
         self.injected_faults = 0
+        self.injected_timeouts = 0
+        self.late_answer_seconds = 10.0
         self._slow: dict[str, float] = {}
         self._persons: dict[tuple[int, int], Person] = {}
         self._changed = asyncio.Event()
@@ -258,7 +273,8 @@ class BotApiStandIn:
     ) -> None:
         """Make the next ``times`` calls of ``method`` (``"*"`` = any) fail with ``status``.
 
-        429 takes the profile's flood-control shape (Bale: 400 "bot limit exceed")."""
+        429 takes the profile's flood-control shape (Bale: 400 "bot limit exceed");
+        :data:`TIMEOUT` answers late instead of failing."""
         faults = self._faults.setdefault(method.lower(), [])
         faults.extend(_Fault(status, retry_after, description) for _ in range(times))
 
@@ -289,7 +305,7 @@ class BotApiStandIn:
             _RandomFaults(rate, random.Random(seed), chat_id, statuses, methods) if rate else None
         )
 
-    def take_fault(self, method: str, params: Params | None = None) -> ApiError | None:
+    def take_fault(self, method: str, params: Params | None = None) -> ApiError | LateAnswer | None:
         for key in (method, "*"):
             faults = self._faults.get(key)
             if faults:
@@ -309,7 +325,10 @@ class BotApiStandIn:
     def delay_for(self, method: str) -> float:
         return self._slow.get(method, 0.0) + self._slow.get("*", 0.0)
 
-    def _fault_error(self, fault: _Fault) -> ApiError:
+    def _fault_error(self, fault: _Fault) -> ApiError | LateAnswer:
+        if fault.status == TIMEOUT:
+            self.injected_timeouts += 1
+            return LateAnswer(self.late_answer_seconds)
         if fault.status == 429:
             return self.profile.rate_limit_error(fault.retry_after)
         if fault.description:

@@ -67,9 +67,11 @@ async def _api(request: web.Request) -> web.Response:
         if delay:
             await asyncio.sleep(delay)
         fault = standin.take_fault(key, params)
-        if fault is not None:
+        if isinstance(fault, ApiError):
             raise fault
         result = await handler(standin, params)
+        if fault is not None:  # done, but the answer comes after the client stopped waiting
+            await asyncio.sleep(fault.seconds)
     except ApiError as error:
         if request.transport is None or request.transport.is_closing():
             return _reply(error)  # e.g. a long poll superseded after its client left
