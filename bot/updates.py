@@ -14,6 +14,8 @@ from typing import Any
 
 from telegram import Bot, Update
 
+from handlers.guards import from_no_citizen
+
 __all__ = [
     "chat_column",
     "chat_key",
@@ -114,9 +116,16 @@ def parse_update(messenger: str, raw: Any, bot: Bot | None) -> Update | None:
 
 def flood_key(update: Update) -> tuple[int, str | None] | None:
     """(user, album) when the update counts against a citizen's flood limit: whatever a
-    user does in a private chat (messages, presses, edits); the photos of one album once."""
+    user does in a private chat (messages, presses, edits); the photos of one album once.
+
+    Not a channel's post, a business account's or a guest message, whatever chat it names
+    (``handlers.guards.NOT_CITIZENS``): its sender never wrote to the bot and it is never
+    answered, so it must neither use up their limit nor carry a slow-down notice to them
+    (``bot.inbox``)."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or chat.type != chat.PRIVATE:
+        return None
+    if from_no_citizen(update):
         return None
     message = update.effective_message
     return user.id, message.media_group_id if message is not None else None

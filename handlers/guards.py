@@ -7,7 +7,8 @@ Every update passes :data:`CHECKS` first, in order; a check that drops the updat
    operator group, or any group the bot was added to) only the staff's own buttons
    (:data:`GROUP_FEATURES`) and messages in the operator group (replies, desk commands)
    go on; a member pressing a forged citizen button there gets an empty answer, and no
-   citizen screen is posted and nothing stored changes.
+   citizen screen is posted and nothing stored changes. Updates that carry a message no
+   citizen sent the bot (:data:`NOT_CITIZENS`) are dropped whatever chat they name.
 2. :func:`flood_check`: per-citizen rate limit, shared by every process
    (``models.flood``). The count is taken when the update arrives (``bot.inbox``); a
    flooder's updates past the notice never get here, and the one over the limit carries
@@ -43,7 +44,15 @@ from handlers.tagging import TAG
 from models.dialog import StaleDialog
 from models.flood import Verdict, claim_notice
 
-__all__ = ["CHECKS", "GROUP_FEATURES", "register", "register_first", "send_flood_notice"]
+__all__ = [
+    "CHECKS",
+    "GROUP_FEATURES",
+    "NOT_CITIZENS",
+    "from_no_citizen",
+    "register",
+    "register_first",
+    "send_flood_notice",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,31 @@ GROUP_FEATURES = frozenset(feature.name for feature in (OP, OPDOC, DESK, INC, TA
 the documents picker of ``handlers.sla.pick``, the desk's (``handlers.desk``), the incidents'
 (``handlers.incidents``) and the tags of ``handlers.tagging``, which check the chat and the
 presser themselves."""
+NOT_CITIZENS = (
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "guest_message",
+)
+"""Update kinds dropped whatever chat they name: none is a citizen writing to the bot.
+
+All but two carry a message that PTB's message filters take as they take a citizen's
+(``filters.ChatType.PRIVATE`` reads only the chat), so a private chat named in one reached
+the features: a channel's post (only a forged one names a private chat), a business
+account's chats (for a bot that is the account's assistant) and guest messages (for a bot
+mentioned where it is not a member); this bot is neither. Answered with an ordinary send,
+without ``business_connection_id``, a reply reached a stranger from the bot, and their texts
+opened dialogs and counted against the flood limit of people who never wrote to it. The
+business connection itself and its deleted messages are listed for the same reason."""
+
+
+def from_no_citizen(update: Update) -> bool:
+    """Whether ``update`` is one of :data:`NOT_CITIZENS` (never answered, counted or stored
+    as a citizen's: ``private_only`` drops it, ``bot.updates.flood_key`` skips it)."""
+    return any(getattr(update, kind) is not None for kind in NOT_CITIZENS)
 
 
 async def flood_check(update: Update, context: Context) -> None:
@@ -86,6 +120,8 @@ async def private_only(update: Update, context: Context) -> None:
     """Drop everything from non-private chats except the staff's buttons."""
     chat = update.effective_chat
     if chat is None:  # polls, inline queries, reactions…: no citizen feature takes them
+        raise ApplicationHandlerStop
+    if from_no_citizen(update):  # channel posts, a business account's chats, guest messages
         raise ApplicationHandlerStop
     if chat.type == chat.PRIVATE:
         return
