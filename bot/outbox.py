@@ -48,7 +48,11 @@ __all__ = ["BATCH", "OWNER", "RATE_LIMIT_PAUSE", "deliver_outbox"]
 log = logging.getLogger(__name__)
 
 BATCH = 25
-"""Chats served at once in one round; the rate limiter spaces the actual calls."""
+"""Chats served at once; the rate limiter spaces the actual calls."""
+ROUND_WAIT = 1.0
+"""Longest the dispatcher waits for the sends under way before it claims more. A slow send
+(an album to the operator group, a group held back by the messenger's per-group limit)
+goes on by itself and holds up nobody else's messages."""
 RATE_LIMIT_PAUSE = 3.0
 """Seconds to wait after a rate-limit reply that names no pause (Bale's)."""
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -124,11 +128,25 @@ async def deliver_outbox(apps: dict[str, Application]) -> None:  # type: ignore[
         return
     await record_external_status_changes()
     await queue_undelivered_events()
-    while not stopping():  # a clean stop finishes the round in flight, starts no other
-        rows = await outbox.heads(list(apps), BATCH)
-        if not rows:
-            return
-        mine = await outbox.claim_many(rows, OWNER)
-        if not mine:
-            return  # everything visible is another process's: look again next round
-        await asyncio.gather(*(_send(apps, row) for row in mine))
+    sending: dict[asyncio.Task[None], tuple[str, int]] = {}  # each send's chat
+    try:
+        while True:
+            if not stopping():  # a clean stop finishes the sends under way, starts no other
+                room = BATCH - len(sending)
+                busy = set(sending.values())  # a lease can run out mid-send: not twice here
+                rows = await outbox.heads(list(apps), room) if room > 0 else []
+                rows = [row for row in rows if (row.messenger, row.chat_id) not in busy]
+                for row in await outbox.claim_many(rows, OWNER):
+                    sending[asyncio.create_task(_send(apps, row))] = (row.messenger, row.chat_id)
+            if not sending:
+                return  # nothing due, or everything visible is another process's
+            done, _ = await asyncio.wait(sending, timeout=None if stopping() else ROUND_WAIT)
+            for task in done:
+                del sending[task]
+                task.result()  # what the sender could not handle (the database) ends the job
+    except asyncio.CancelledError:
+        for task in sending:
+            task.cancel()
+        raise
+    finally:  # an error ends the job, not the sends under way: they finish and are marked
+        await asyncio.gather(*sending, return_exceptions=True)

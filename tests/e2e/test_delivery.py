@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from handlers.deps import KEY
+from handlers.render import fa
 from handlers.texts import apply as apply_texts
 from models import clock
 from models.outbox import OutboxMessage, OutboxStatus
-from models.request import ServiceRequest
+from models.request import RequestStatus, ServiceRequest
 from tests.e2e.announced import announced_parts
 from tests.e2e.conftest import OPERATOR_CHAT
 from tests.e2e.test_apply import begin, photo, png, press, say
+from tests.e2e.test_operator import make_request
 
 HAZARD = "سیم برق پاره شده و روی زمین افتاده"
 
@@ -98,3 +101,27 @@ async def test_the_announcement_survives_a_restart(harness) -> None:
         "photo": 1,
         "status": 1,
     }
+
+
+async def test_a_slow_group_send_holds_up_no_citizen(harness) -> None:
+    """The group's album takes seconds to go (a slow upload, the messenger's per-group
+    limit): a citizen's status notice queued meanwhile goes at once, not after it."""
+    harness.standin.slow("sendPhoto", 3.0)
+    person = harness.person(1001)
+    await reach_confirm(harness, person)
+    await press(person, apply_texts.BTN_CONFIRM)
+    album = OutboxMessage.filter(kind="announce.album", status=OutboxStatus.PENDING)
+    async with asyncio.timeout(10):
+        while not await album.filter(claimed_until__gt=clock.now()).exists():
+            await asyncio.sleep(0.02)  # until the album's send is under way
+
+    other = await make_request(harness, user_id=1002, first_name="علی")
+    await other.move_to(RequestStatus.IN_REVIEW, actor="test")
+    harness.app.bot_data[KEY].wake_workers()
+    citizen = harness.person(1002, "علی")
+    [notice] = await citizen.wait_for_reply(timeout=10)
+    assert fa(other.tracking_code) in notice.text
+    request = await ServiceRequest.filter(citizen__user_id=1001).get()
+    assert announced_parts(harness.operator_messages(), request.tracking_code)["photo"] == 0
+    await until_outbox_empty(harness)
+    assert announced_parts(harness.operator_messages(), request.tracking_code)["photo"] == 1
