@@ -82,7 +82,8 @@ log = logging.getLogger(__name__)
 WORKING = 16
 """Updates of different chats handled at the same moment, per Application."""
 ADMITTED = 512
-"""Updates taken in and not finished, per Application, before taking in more waits."""
+"""Updates taken in and not finished, per Application, before taking in more waits (a
+polled page then comes in whole: at most ADMITTED + 100 updates in memory while polling)."""
 DONE_DELAY = 0.02
 """Seconds finished updates wait to be marked done together (see the module doc)."""
 

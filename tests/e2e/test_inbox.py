@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from bot import inbox
 from bot.standin import BotApiStandIn
 from bot.webhook import SECRET_HEADER
 from handlers import texts
@@ -22,6 +23,8 @@ from tests.e2e.test_webhook import _update
 from tests.e2e.workers import SECRET, TOKEN, in_database, running_workers, seed
 
 SECRET_NAME = "پوریای-رازدار"
+PAGE = 100
+"""Updates one ``getUpdates`` answer holds at most (PTB asks for the Bot API's maximum)."""
 SECRET_QUESTION = "نظرسنجی محرمانه درباره همسایه"
 
 
@@ -213,3 +216,27 @@ async def test_a_text_with_a_lone_surrogate_is_answered(harness) -> None:
     person = harness.person(1001)
     [answer] = await person.wait_for_reply(timeout=5)
     assert answer.text
+
+
+async def test_the_polling_loop_takes_in_no_more_than_it_can_hold(harness, monkeypatch) -> None:
+    """A burst bigger than the bound: once ``ADMITTED`` updates are taken in and unfinished
+    the bot fetches no more (a page it fetched, up to ``getUpdates``' 100, comes in whole),
+    leaves the rest with the messenger meanwhile, and still answers every one."""
+    monkeypatch.setattr(inbox, "ADMITTED", 20)
+    harness.settings.telegram_rate = harness.settings.bale_rate = 1000  # not the budget's wait
+    await harness.restart()
+    harness.standin.slow("sendMessage", 0.1)  # answers take a while: the backlog builds
+    people = [harness.person(7000 + n, f"شهروند{n}") for n in range(300)]
+    for person in people:
+        await person.send_command("/help")
+    processor = harness.app.update_processor
+    most = left_with_messenger = 0
+    async with asyncio.timeout(60):
+        while not all(harness.standin.messages(p.chat_id) for p in people):
+            most = max(most, processor.taken)
+            if processor.taken >= inbox.ADMITTED:
+                left_with_messenger = max(left_with_messenger, len(harness.standin.updates))
+            await asyncio.sleep(0.005)
+    assert inbox.ADMITTED <= most <= inbox.ADMITTED + PAGE
+    assert left_with_messenger > PAGE  # at the bound, the rest waited on the messenger's side
+    assert all(len(harness.standin.messages(p.chat_id)) == 1 for p in people)
