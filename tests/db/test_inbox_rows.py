@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from models import inbox
+from datetime import timedelta
+
+from models import clock, inbox
 from models.inbox import InboundUpdate
 
 A = "webhook:host:8081"
@@ -36,3 +38,18 @@ async def test_a_backlog_of_marks_larger_than_one_statement_is_marked_whole(db) 
     await inbox.done_many("bale", list(range(many)))
     assert await InboundUpdate.filter(done_at__isnull=True).count() == 0
     assert await InboundUpdate.filter(done_at__isnull=False).count() == many
+
+
+async def test_finished_keys_are_forgotten_after_two_days_and_unfinished_ones_never(db) -> None:
+    """The table keeps a redelivery recognisable for :data:`~models.inbox.KEEP_FINISHED`,
+    not forever; an update nobody finished is kept whatever its age (it is still owed)."""
+    for update_id in (1, 2, 3):
+        assert await inbox.admit("bale", update_id, {"update_id": update_id}, A, chat=7)
+    await inbox.done_many("bale", [1])
+    clock.travel(timedelta(days=1))
+    await inbox.done_many("bale", [2])
+    clock.travel(inbox.KEEP_FINISHED - timedelta(days=1) + timedelta(minutes=1))
+    assert await inbox.purge_finished() == 1
+    assert not await inbox.admit("bale", 2, {"update_id": 2}, A, chat=7)  # still known
+    assert sorted(await InboundUpdate.all().values_list("update_id", flat=True)) == [2, 3]
+    assert await inbox.admit("bale", 1, {"update_id": 1}, A, chat=7)  # forgotten: new again
