@@ -150,18 +150,25 @@ async def _keep_file(
     assert step.document is not None
     group = message.media_group_id
 
-    def keep(edit: Edit) -> tuple[bool, bool]:
+    def keep(edit: Edit) -> tuple[bool, bool, bool]:
         added = edit.draft.add_file(step, received)
         first_of_album = added and group is not None and edit.draft.count_in_album(group)
-        return added, first_of_album
+        # The very message kept before: this update is handled again after its process
+        # died between keeping the file and marking the update done. The citizen sent it
+        # once, so they get its receipt, not "already sent".
+        again = not added and any(
+            (f.sha256, f.messenger_file_id) == (received.sha256, received.messenger_file_id)
+            for f in edit.draft.files(step)
+        )
+        return added, first_of_album, again
 
     try:
-        added, first_of_album = await change_draft(turn.state, keep)
+        added, first_of_album, again = await change_draft(turn.state, keep)
     except DialogMoved:
         await send(update, context, texts.DIALOG_MOVED)
         return
     title = step.document.title
-    if not added:
+    if not added and not again:
         await send(update, context, texts.DUPLICATE_FILE.format(title=title))
         return
     if group is not None and not first_of_album:
