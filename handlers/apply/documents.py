@@ -177,11 +177,13 @@ async def _keep_file(
     total = len(turn.draft.files(step))
     what = texts.FILE_WORD_PHOTO if is_image else texts.FILE_WORD_PDF
     text = texts.RECEIVED.format(what=what, n=fa(total), title=title, next=texts.BTN_NEXT)
-    _, chat = sender_of(update)
     buttons = receipt_buttons(turn.state, step)
+    if group is None:  # a reply like any other: owed in the outbox if the messenger fails
+        await send(update, context, text, buttons)
+        return
+    _, chat = sender_of(update)  # the album's receipt: its id is needed for the edits
     receipt = await send_text(context.bot, chat.id, text, buttons)
-    if group is not None:
-        await show_album(context, turn.state, step, group, receipt)
+    await show_album(context, turn.state, step, group, receipt)
 
 
 def receipt_buttons(state: DialogState, step: Step) -> Any:

@@ -172,3 +172,20 @@ async def answer_from_outbox(harness, person):
             harness.workers.wake()
             await asyncio.sleep(0.05)
     return await person.wait_for_reply()
+
+
+async def test_a_photo_receipt_the_messenger_keeps_refusing_waits_in_the_outbox(flaky) -> None:
+    """The photo is kept; its receipt (with «بعدی») is owed, not dropped."""
+    person = flaky.person(1001)
+    await answer(flaky, person, person.press_data("app:start:safety-hazard"))
+    await answer(flaky, person, person.press(apply_texts.BTN_SEND_LOCATION))
+    await answer(flaky, person, person.send_text("سیم برق پاره شده و روی زمین افتاده"))
+    flaky.standin.fail_next("sendMessage", status=503, times=4)  # three tries, then the outbox
+    receipt = await answer(flaky, person, person.send_photo(png(1)))
+    expected = apply_texts.RECEIVED.format(
+        what=apply_texts.FILE_WORD_PHOTO, n=fa(1), title="عکس خطر", next=apply_texts.BTN_NEXT
+    )
+    assert receipt == expected
+    await answer(flaky, person, person.press(apply_texts.BTN_NEXT))  # the receipt's button
+    summary = await answer(flaky, person, person.press(apply_texts.BTN_SEND_CONTACT))
+    assert summary.startswith(apply_texts.SUMMARY_TITLE)
