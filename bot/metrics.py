@@ -80,18 +80,9 @@ BROADCAST = Gauge(
     ["broadcast", "outcome"],
 )
 
-UPDATE_KINDS = (
-    "message",
-    "edited_message",
-    "callback_query",
-    "my_chat_member",
-    "chat_member",
-    "channel_post",
-    "edited_channel_post",
-    "inline_query",
-    "pre_checkout_query",
-    "shipping_query",
-)
+UPDATE_KINDS = tuple(str(kind) for kind in Update.ALL_TYPES)
+"""Every kind of update the Bot API sends, as PTB knows them (reactions, business messages
+and the rest counted by name, not as ``other``)."""
 
 
 def update_kind(update: object) -> str:

@@ -268,3 +268,34 @@ async def test_a_webhook_worker_without_jobs_leaves_notices_to_the_job_worker(
                     while await OutboxMessage.filter(status=OutboxStatus.PENDING).exists():
                         await asyncio.sleep(0.05)
         assert len(standin.messages(1001)) == 1
+
+
+async def test_updates_of_every_kind_are_counted_by_name(harness, ops) -> None:
+    """A reaction is no citizen's message, but the count names it (not ``other``)."""
+    before = await ops.scrape()
+    user = {"id": 1001, "is_bot": False, "first_name": "مریم"}
+    harness.standin.inject_update(
+        {
+            "update_id": harness.standin.updates.next_id(),
+            "message_reaction": {
+                "chat": {"id": 1001, "type": "private", "first_name": "مریم"},
+                "message_id": 1,
+                "user": user,
+                "date": 1_700_000_000,
+                "old_reaction": [],
+                "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+            },
+        }
+    )
+    updates = "skedbot_updates_handled_total"
+    async with asyncio.timeout(10):
+        while True:
+            after = await ops.scrape()
+            if value(after, updates, messenger="bale", kind="message_reaction") > value(
+                before, updates, messenger="bale", kind="message_reaction"
+            ):
+                break
+            await asyncio.sleep(0.05)
+    assert value(after, updates, messenger="bale", kind="other") == value(
+        before, updates, messenger="bale", kind="other"
+    )
