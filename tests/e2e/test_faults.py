@@ -25,13 +25,14 @@ from handlers.texts import apply as apply_texts
 from handlers.texts import broadcast as btexts
 from models import clock
 from models.digits import to_latin_digits
-from models.inbox import InboundUpdate
 from models.outbox import OutboxMessage, OutboxStatus
 from models.request import ServiceRequest
 from tests.e2e.announced import announced_parts
 from tests.e2e.conftest import ADMIN_ID, OPERATOR_CHAT
+from tests.e2e.settled import all_handled
 from tests.e2e.test_apply import png
 from tests.e2e.test_broadcast import NEWS, compose, until_done
+from tests.e2e.test_delivery import HAZARD, until_outbox_empty
 
 TIMEOUT_SECONDS = 0.3
 """``SKEDBOT_BOT_API_TIMEOUT`` here; the stand-in answers a timed-out call after LATE."""
@@ -52,17 +53,11 @@ async def flaky(harness):
     return harness
 
 
-async def settled(harness) -> None:
-    """Until every update the bot took in is handled (its retries, if any, included)."""
-    async with asyncio.timeout(30):
-        while await InboundUpdate.filter(done_at__isnull=True).exists():
-            await asyncio.sleep(0.02)
-
-
 async def answer(harness, person, action) -> str:
     """Do ``action``, wait for the bot's answer — moving the clock past the outbox's retry
-    pauses, where a reply that failed every try went — then until the bot is idle, so that
-    a late copy cannot pass for the answer to the next step."""
+    pauses, where a reply that failed every try went — then until the bot has handled every
+    update (its retries included), so that a late copy cannot pass for the answer to the
+    next step."""
     await action
     messages = harness.standin.state.messages_in(person.chat_id)
     mark = person._seen
@@ -71,16 +66,21 @@ async def answer(harness, person, action) -> str:
             clock.travel(timedelta(seconds=30))
             harness.workers.wake()
             await asyncio.sleep(0.05)
-    await settled(harness)
+    await all_handled(harness.app, harness.standin)
     person._seen = len(messages)
     return messages[mark].text or messages[mark].caption or ""
 
 
-async def file_hazard(harness, person) -> ServiceRequest:
-    """An urgent hazard report, every step answered."""
+async def up_to_the_photo(harness, person) -> None:
+    """An urgent hazard report up to its photo step, every step answered."""
     assert await answer(harness, person, person.press_data("app:start:safety-hazard"))
     await answer(harness, person, person.press(apply_texts.BTN_SEND_LOCATION))
-    await answer(harness, person, person.send_text("سیم برق پاره شده و روی زمین افتاده"))
+    await answer(harness, person, person.send_text(HAZARD))
+
+
+async def file_hazard(harness, person) -> ServiceRequest:
+    """An urgent hazard report, every step answered."""
+    await up_to_the_photo(harness, person)
     await answer(harness, person, person.send_photo(png(person.user_id)))
     await answer(harness, person, person.press(apply_texts.BTN_NEXT))
     summary = await answer(harness, person, person.press(apply_texts.BTN_SEND_CONTACT))
@@ -89,14 +89,6 @@ async def file_hazard(harness, person) -> ServiceRequest:
     request = await ServiceRequest.filter(citizen__user_id=person.user_id).get()
     assert request.tracking_code in to_latin_digits(done)
     return request
-
-
-async def until_outbox_empty(harness) -> None:
-    async with asyncio.timeout(60):
-        while await OutboxMessage.filter(status=OutboxStatus.PENDING).exists():
-            clock.travel(timedelta(seconds=30))
-            harness.workers.wake()
-            await asyncio.sleep(0.05)
 
 
 def copies(harness, chat_id: int) -> Counter[str]:
@@ -121,8 +113,8 @@ async def test_a_tenth_of_the_calls_failing_loses_nothing(flaky) -> None:
     harness.app.bot_data[KEY].wake_workers()
     await admin.press(btexts.BTN_SEND)
     await until_done(harness, timeout=60)
-    await until_outbox_empty(harness)
-    await settled(harness)
+    await until_outbox_empty(harness, timeout=60)
+    await all_handled(harness.app, standin)
     standin.fail_randomly(0)
     faults, timeouts = standin.injected_faults, standin.injected_timeouts
     assert faults >= 4 and timeouts >= 1, (faults, timeouts)  # the faults did bite
@@ -145,11 +137,9 @@ async def test_a_tenth_of_the_calls_failing_loses_nothing(flaky) -> None:
 async def test_a_reply_hit_by_one_server_error_is_sent_again(flaky) -> None:
     person = flaky.person(1001)
     flaky.standin.fail_next("sendMessage", status=500)
-    await person.send_command("/help")
-    [reply] = await person.wait_for_reply()
-    assert reply.text.startswith(HELP_TITLE)
-    await settled(flaky)
-    assert [m.text for m in flaky.standin.messages(person.chat_id)] == [reply.text]
+    reply = await answer(flaky, person, person.send_command("/help"))
+    assert reply.startswith(HELP_TITLE)
+    assert [m.text for m in flaky.standin.messages(person.chat_id)] == [reply]
 
 
 async def test_a_reply_the_messenger_keeps_refusing_waits_in_the_outbox(flaky) -> None:
@@ -157,29 +147,16 @@ async def test_a_reply_the_messenger_keeps_refusing_waits_in_the_outbox(flaky) -
     as the messenger takes it."""
     person = flaky.person(1001)
     flaky.standin.fail_next("sendMessage", status=503, times=4)  # three tries, then the outbox
-    await person.send_command("/help")
-    await settled(flaky)
-    [reply] = await answer_from_outbox(flaky, person)
-    assert reply.text.startswith(HELP_TITLE)
-    assert [m.text for m in flaky.standin.messages(person.chat_id)] == [reply.text]
+    reply = await answer(flaky, person, person.send_command("/help"))
+    assert reply.startswith(HELP_TITLE)
+    assert [m.text for m in flaky.standin.messages(person.chat_id)] == [reply]
     assert await OutboxMessage.filter(status=OutboxStatus.SENT).count() == 1
-
-
-async def answer_from_outbox(harness, person):
-    async with asyncio.timeout(30):
-        while not harness.standin.messages(person.chat_id):
-            clock.travel(timedelta(seconds=30))
-            harness.workers.wake()
-            await asyncio.sleep(0.05)
-    return await person.wait_for_reply()
 
 
 async def test_a_photo_receipt_the_messenger_keeps_refusing_waits_in_the_outbox(flaky) -> None:
     """The photo is kept; its receipt (with «بعدی») is owed, not dropped."""
     person = flaky.person(1001)
-    await answer(flaky, person, person.press_data("app:start:safety-hazard"))
-    await answer(flaky, person, person.press(apply_texts.BTN_SEND_LOCATION))
-    await answer(flaky, person, person.send_text("سیم برق پاره شده و روی زمین افتاده"))
+    await up_to_the_photo(flaky, person)
     flaky.standin.fail_next("sendMessage", status=503, times=4)  # three tries, then the outbox
     receipt = await answer(flaky, person, person.send_photo(png(1)))
     expected = apply_texts.RECEIVED.format(
