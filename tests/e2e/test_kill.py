@@ -196,6 +196,28 @@ def in_flight(standin: WatchedStandIn, method: str) -> int:
     return standin.arrived[method.lower()] - len(standin.calls_to(method))
 
 
+async def kill_inside(
+    worker: Lives,
+    standin: WatchedStandIn,
+    method: str,
+    act: Awaitable[Any],
+    then: Callable[[], Awaitable[None]] | None = None,
+) -> Any:
+    """Do ``act`` (its result returned) with ``method`` held; once that call has begun and
+    ``then`` is done, SIGKILL the process, and check it died inside the call."""
+    key = method.lower()
+    standin.slow(method, HOLD)
+    before = standin.arrived[key]
+    result = await act
+    await standin.wait_until(lambda: standin.arrived[key] > before, TIMEOUT)
+    if then is not None:
+        await then()
+    standin.slow(method, 0)
+    await worker.kill()
+    assert in_flight(standin, method) == 1, method
+    return result
+
+
 def texts_in(chat: list[BotMessage]) -> list[str]:
     return [m.text or "" for m in chat]
 
@@ -257,15 +279,14 @@ async def test_a_dialog_resumes_after_its_process_is_killed(
 
         # 1. Killed inside the download of the card's back: nothing of it saved or said.
         await until(lambda: all_handled(database_url), "the front marked handled")
-        standin.slow("getFile", HOLD)
-        downloads = standin.arrived["getfile"]
         shown = len(chat)
-        await person.send_photo(back)
-        await standin.wait_until(lambda: standin.arrived["getfile"] > downloads, TIMEOUT)
-        await until(lambda: not standin.pusher.pending_count, "the back acknowledged")
-        standin.slow("getFile", 0)
-        await worker.kill()
-        assert in_flight(standin, "getFile") == 1  # it died inside the download
+        await kill_inside(  # it dies inside the download
+            worker,
+            standin,
+            "getFile",
+            person.send_photo(back),
+            then=lambda: until(lambda: not standin.pusher.pending_count, "the back acknowledged"),
+        )
         assert len(chat) == shown  # unanswered
         assert await unfinished(database_url) == 1  # but written down
         await worker.start()
@@ -277,14 +298,8 @@ async def test_a_dialog_resumes_after_its_process_is_killed(
 
         # 2. Killed inside the send of the bill's receipt: saved, said, not marked handled.
         await until(lambda: all_handled(database_url), "the back marked handled")
-        standin.slow("sendMessage", HOLD)
-        sends = standin.arrived["sendmessage"]
         shown = len(chat)
-        await person.send_photo(bill)
-        await standin.wait_until(lambda: standin.arrived["sendmessage"] > sends, TIMEOUT)
-        standin.slow("sendMessage", 0)
-        await worker.kill()
-        assert in_flight(standin, "sendMessage") == 1  # it died inside the receipt's send
+        await kill_inside(worker, standin, "sendMessage", person.send_photo(bill))  # receipt
         assert await unfinished(database_url) == 1
         await worker.start()
         await until(lambda: all_handled(database_url), "the bill photo handled again")
@@ -358,13 +373,13 @@ async def test_a_notice_in_flight_at_a_kill_is_sent_again(
         assert await photo(person, stub) == received(2, title)
         assert (await press(person, texts.BTN_NEXT)).startswith(texts.SUMMARY_TITLE)
 
-        standin.slow("sendMediaGroup", HOLD)  # only the outbox sends albums
-        filed = await press(person, texts.BTN_CONFIRM)
-        await standin.wait_until(lambda: standin.arrived["sendmediagroup"] == 1, TIMEOUT)
-        await until(lambda: all_handled(database_url), "the confirmation marked handled")
-        standin.slow("sendMediaGroup", 0)
-        await worker.kill()
-        assert in_flight(standin, "sendMediaGroup") == 1  # it died inside the album's send
+        filed = await kill_inside(  # inside the album's send: only the outbox sends albums
+            worker,
+            standin,
+            "sendMediaGroup",
+            press(person, texts.BTN_CONFIRM),
+            then=lambda: until(lambda: all_handled(database_url), "the confirmation handled"),
+        )
 
         [(request_id, code, _)] = (await in_database(database_url, _filing))["requests"]
         assert to_latin_digits(filed).count(code) == 1
