@@ -147,6 +147,14 @@ class Draft:
         files.append(received)
         return True
 
+    def holds_message(self, step: Step, received: ReceivedFile) -> bool:
+        """Whether this very message's file is kept already (the same bytes under the same
+        messenger file id): its update is being handled again, not a second sending."""
+        return any(
+            (f.sha256, f.messenger_file_id) == (received.sha256, received.messenger_file_id)
+            for f in self.files(step)
+        )
+
     def count_in_album(self, group: str) -> bool:
         """Count a kept file of media group ``group``; True if it is the album's first."""
         if self.album is not None and self.album.group == group:

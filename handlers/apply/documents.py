@@ -156,10 +156,7 @@ async def _keep_file(
         # The very message kept before: this update is handled again after its process
         # died between keeping the file and marking the update done. The citizen sent it
         # once, so they get its receipt, not "already sent".
-        again = not added and any(
-            (f.sha256, f.messenger_file_id) == (received.sha256, received.messenger_file_id)
-            for f in edit.draft.files(step)
-        )
+        again = not added and edit.draft.holds_message(step, received)
         return added, first_of_album, again
 
     try:
