@@ -54,12 +54,11 @@ from models.request import (  # noqa: E402
     queue_undelivered_events,
     record_external_status_changes,
 )
-from models.retention import remove_unused  # noqa: E402
+from models.retention import IN_CHUNK, remove_unused  # noqa: E402
 from models.storage import DocumentStore  # noqa: E402
 
 OPEN = sorted(status.value for status in OPEN_STATUSES)
 FINAL = ["done", "rejected", "closed", "cancelled"]
-SWEEP_CHUNK = 500  # models.retention asks about stored files 500 at a time
 
 # One statement per table, all rows at once. A request in twenty is open (the rest closed
 # over the years); each has three documents, four delivered status events, and the outbox
@@ -175,12 +174,12 @@ async def run(url: str, requests: int, repeat: int) -> None:
     )
     print("each hour (the orphan sweep asks about every file stored over a day ago):")
     paths = (
-        await RequestDocument.all().order_by("id").limit(SWEEP_CHUNK).values_list("path", flat=True)
+        await RequestDocument.all().order_by("id").limit(IN_CHUNK).values_list("path", flat=True)
     )
     with tempfile.TemporaryDirectory() as folder:
         store = DocumentStore(Path(folder))
         await timed(
-            f"{SWEEP_CHUNK} stored files still named?", repeat, lambda: remove_unused(store, paths)
+            f"{IN_CHUNK} stored files still named?", repeat, lambda: remove_unused(store, paths)
         )
     print("plans of the polls:")
     await explain(CHANGED_OUTSIDE)

@@ -34,6 +34,7 @@ from models.request import (
 from models.storage import DocumentStore, stored_paths
 
 __all__ = [
+    "IN_CHUNK",
     "ORPHAN_GRACE",
     "PURGED",
     "RETENTION_ACTOR",
@@ -48,7 +49,7 @@ RETENTION_ACTOR = "retention"
 FINAL_STATUSES = frozenset(RequestStatus) - OPEN_STATUSES
 ORPHAN_GRACE = timedelta(days=1)
 """How old a file no row names must be before :func:`sweep_orphans` removes it."""
-_IN_CHUNK = 500
+IN_CHUNK = 500
 """Paths per ``IN (…)`` list: the sweep asks about every stored file a day old, more than
 a statement may carry (SQLite takes 32,766 values, PostgreSQL 32,767)."""
 
@@ -65,8 +66,8 @@ async def _paths_in_use(paths: Iterable[str]) -> set[str]:
     for data in await DialogState.all().values_list("data", flat=True):
         used |= stored_paths(json.dumps(data)) & wanted
     ordered = sorted(wanted - used)
-    for start in range(0, len(ordered), _IN_CHUNK):
-        chunk = ordered[start : start + _IN_CHUNK]
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start : start + IN_CHUNK]
         documents = RequestDocument.filter(path__in=chunk).values_list("path", flat=True)
         used |= set(await documents)
         photos = Broadcast.filter(photo_path__in=chunk).values_list("photo_path", flat=True)
