@@ -39,6 +39,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter
 
+from handlers.outgoing import NOT_MODIFIED, STALE_QUERY
 from models.logcontext import current
 from models.outbox import Priority
 from models.ratebudget import Bucket, Turn, take_many
@@ -71,7 +72,10 @@ RATE_LIMIT_PAUSE = 1.0
 HICCUP_PAUSES = (0.5, 1.0)
 """Pauses before a reply that met a 5xx, a network error or a timeout is tried again: one
 retry each (the messenger's hiccups are short; a longer outage is the outbox's to wait out)."""
-_NOT_MODIFIED = "message is not modified"
+LANDED = (NOT_MODIFIED, STALE_QUERY)
+"""What the messenger answers a retry whose timed-out first try did land: the edit is
+already there, the button press already answered (it is answered once). The call is done;
+failing it would abort the handler and the citizen's reply with it."""
 HOLD = 0.05
 """Seconds of the budget a process may take ahead of its sends. At a high rate (the
 stand-in's 1,000/s) one database write then pays for up to 50 sends instead of one, and
@@ -241,8 +245,8 @@ class BudgetLimiter(AIORateLimiter):
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
             except BadRequest as exc:
-                if hiccups and _NOT_MODIFIED in exc.message.lower():
-                    return True  # the edit that timed out did land: nothing is missing
+                if hiccups and any(text in exc.message.lower() for text in LANDED):
+                    return True  # the try that timed out did land: nothing is missing
                 # Bale's flood answer is a 400 naming no pause, which AIORateLimiter does not
                 # retry: a citizen's reply would be lost to the apology. Wait, take a new
                 # token (the messenger counted the refused call) and try again.

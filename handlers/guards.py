@@ -38,7 +38,7 @@ from handlers.common import Context, NotForUs, query_of
 from handlers.deps import deps
 from handlers.incidents import INC
 from handlers.operator import DESK, OP
-from handlers.outgoing import send_text
+from handlers.outgoing import STALE_QUERY, send_text
 from handlers.sla.pick import OPDOC
 from handlers.tagging import TAG
 from models.dialog import StaleDialog
@@ -56,8 +56,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_STALE_QUERY = "query is too old"
-"""The Bot API's answer to answerCallbackQuery for an old, answered or forged press."""
 GROUP_FEATURES = frozenset(feature.name for feature in (OP, OPDOC, DESK, INC, TAG))
 """Callback features that belong in a group: the status buttons of ``handlers.operator``,
 the documents picker of ``handlers.sla.pick``, the desk's (``handlers.desk``), the incidents'
@@ -169,7 +167,7 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(error, NotForUs):
         log.debug("update %s dropped: %s", getattr(update, "update_id", "?"), error)
         return
-    if isinstance(error, BadRequest) and _STALE_QUERY in error.message.lower():
+    if isinstance(error, BadRequest) and STALE_QUERY in error.message.lower():
         log.info("a button press too old (or forged) to answer")  # nothing to tell anyone
         return
     if isinstance(error, (RetryAfter, NetworkError, Forbidden)) and not isinstance(

@@ -24,7 +24,12 @@ from typing import Any
 
 from telegram import Bot, TelegramObject
 
-__all__ = ["Markup", "edit_text", "send_text"]
+__all__ = ["NOT_MODIFIED", "STALE_QUERY", "Markup", "edit_text", "send_text"]
+
+NOT_MODIFIED = "message is not modified"
+"""The messenger's refusal of an edit that changes nothing (lowercase, as matched)."""
+STALE_QUERY = "query is too old"
+"""The messenger's refusal to answer a button press: too old, or answered already."""
 
 Markup = TelegramObject | dict[str, Any] | None
 """A keyboard: PTB's object, or already as Bot API JSON (an outbox row's payload)."""

@@ -166,3 +166,13 @@ async def test_a_photo_receipt_the_messenger_keeps_refusing_waits_in_the_outbox(
     await answer(flaky, person, person.press(apply_texts.BTN_NEXT))  # the receipt's button
     summary = await answer(flaky, person, person.press(apply_texts.BTN_SEND_CONTACT))
     assert summary.startswith(apply_texts.SUMMARY_TITLE)
+
+
+async def test_a_press_whose_answer_timed_out_still_gets_its_reply(flaky) -> None:
+    """The button press's answer landed but its reply came too late; the retry is told the
+    press is answered already. That is done, not a failure: the citizen's reply follows."""
+    person = flaky.person(1001)
+    flaky.standin.fail_next("answerCallbackQuery", status=TIMEOUT)
+    card = await answer(flaky, person, person.press_data("app:start:safety-hazard"))
+    assert card.startswith(apply_texts.URGENT_INTRO.split("«")[0])  # the first step, not silence
+    assert flaky.standin.injected_timeouts == 1
